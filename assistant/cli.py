@@ -37,26 +37,56 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _batch_item(raw: bytes) -> dict:
+    """One line of a batch file as an object with a string "query".
+
+    Raises:
+        ValueError: what is wrong with the line, without repeating its text.
+    """
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8 text (bad byte at column {error.start + 1})") from None
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(item, dict) or not isinstance(item.get("query"), str):
+        raise ValueError('expected an object with a string "query"')
+    try:
+        # A "\ud800" escape decodes to a lone surrogate, which no UTF-8 output can carry.
+        json.dumps(item, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains an invalid \\uD800-\\uDFFF escape (a lone surrogate)") from None
+    return item
+
+
 def _batch(searcher, path: str, top_k: int | None) -> int:
+    """Answer each line of a JSONL file; a bad line is reported by number and the rest still run."""
     from .render import answer_json
 
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read().split(b"\n")
+    except OSError as error:
+        _say(f"error: cannot read the queries file: {error}")
+        return 2
+    if lines and lines[0].startswith(b"\xef\xbb\xbf"):
+        lines[0] = lines[0][3:]  # a byte-order mark, as some editors write
     failures = 0
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("query"), str):
-                    raise ValueError('expected an object with a string "query"')
-            except ValueError as error:
-                failures += 1
-                _say(f"{path}:{number}: skipped: {error}")
-                print(json.dumps({"id": None, "line": number, "error": str(error), "results": []}))
-                continue
-            answer = searcher.search(item["query"], top_k=top_k)
-            print(json.dumps(answer_json(answer, query_id=item.get("id"), evidence=searcher.settings.evidence),
-                             ensure_ascii=False), flush=True)
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = _batch_item(raw)
+        except ValueError as error:
+            failures += 1
+            _say(f"{path}:{number}: skipped: {error}")
+            print(json.dumps({"id": None, "line": number, "error": str(error), "results": []}), flush=True)
+            continue
+        answer = searcher.search(item["query"], top_k=top_k)
+        print(json.dumps(answer_json(answer, query_id=item.get("id"), evidence=searcher.settings.evidence),
+                         ensure_ascii=False), flush=True)
     return 1 if failures else 0
 
 
@@ -83,7 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         from .render import answer_json, answer_text
 
-        answer = searcher.search(args.text, top_k=args.top_k)
+        # Bytes in argv that are not UTF-8 arrive as lone surrogates, which no UTF-8 output can carry.
+        text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in args.text)
+        answer = searcher.search(text, top_k=args.top_k)
         if args.json:
             print(json.dumps(answer_json(answer, evidence=settings.evidence), ensure_ascii=False, indent=1))
         else:
