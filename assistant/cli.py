@@ -8,9 +8,10 @@ import sys
 from typing import Sequence
 
 from .config import Settings
-from .corpus import CorpusError
+from .corpus import CorpusError, corpus_files, fingerprint
 from .embedder import ModelError
 from .index import IndexProblem
+from .ranking import DEFAULT_MODE, MODES
 
 
 def _say(message: str) -> None:
@@ -32,6 +33,16 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--queries", help="JSONL file of {\"id\": ..., \"query\": ...} lines (batch mode)")
     search.add_argument("--top-k", type=int, default=None, help="how many organisations (default: all that match)")
     search.add_argument("--json", action="store_true", help="print JSON instead of text")
+    search.add_argument("--mode", choices=MODES, default=None, help=f"ranking mode (default: {DEFAULT_MODE})")
+
+    evaluate = commands.add_parser("evaluate", help="score the ranking on judged queries and write a report")
+    evaluate.add_argument("--queries", help="BEIR-style queries.jsonl (default: the bundled judged set)")
+    evaluate.add_argument("--qrels", help="qrels TSV: query-id corpus-id score (default: the bundled judgments)")
+    evaluate.add_argument("--mode", action="append", choices=MODES, dest="modes",
+                          help="a mode to compare; repeat it (default: every mode, baselines first)")
+    evaluate.add_argument("--split", choices=("all", "dev", "test"), default="all",
+                          help="dev = the half weights were chosen on, test = the half held back")
+    evaluate.add_argument("--out", default="reports/latest", help="folder for report.md, runs, plot, summary")
 
     commands.add_parser("orgs", help="list the organisations in the index")
     return parser
@@ -90,6 +101,39 @@ def _batch(searcher, path: str, top_k: int | None) -> int:
     return 1 if failures else 0
 
 
+def _evaluate(searcher, args) -> int:
+    """Print the metrics table and write the report (runs, plot, summary) to ``args.out``."""
+    from pathlib import Path
+
+    from .evaluation import EVALDATA, load_qrels, load_queries, run_suite
+    from .report import out_of_scope_summary, write_report
+
+    queries = load_queries(args.queries) if args.queries else load_queries()
+    qrels = load_qrels(args.qrels) if args.qrels else load_qrels()
+    result = run_suite(searcher, modes=args.modes, queries=queries, qrels=qrels, split=args.split)
+    extra = {}
+    if not args.queries:  # the bundled suite's companions
+        extra["out_of_scope"] = out_of_scope_summary(searcher, EVALDATA / "out_of_scope.jsonl")
+        other = run_suite(searcher, modes=[searcher.mode], queries=load_queries(EVALDATA / "other_language.jsonl"),
+                          qrels=load_qrels(EVALDATA / "qrels_other_language.tsv"))
+        extra["other_language"] = other.means(searcher.mode)
+        try:
+            from .safety import danger_metrics
+        except ImportError:
+            pass
+        else:
+            extra["danger"] = danger_metrics(EVALDATA / "danger.jsonl")
+    print(result.table_markdown())
+    print()
+    print(result.breakdown_markdown())
+    for key, value in extra.items():
+        shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in value.items() if k != "misses"}
+        print(f"{key}: {json.dumps(shown)}")
+    path = write_report(result, Path(args.out), manifest=searcher.index.manifest, extra=extra)
+    _say(f"Report written to {path} (runs in TREC format, metrics.png and summary.json beside it).")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(model=args.model, corpus_dir=args.corpus_dir, index_dir=args.index_dir)
@@ -97,7 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "build":
-            open_searcher(settings, say=_say, force=args.force, show_progress=True)
+            searcher = open_searcher(settings, say=_say, force=args.force, show_progress=True)
+            if searcher.index.manifest.corpus_fingerprint != fingerprint(corpus_files(settings.corpus_dir)):
+                # The corpus did not parse, and the previous index was kept for serving: a build failed.
+                _say(f"error: the index in {settings.index_dir} was not rebuilt; fix the corpus file named above.")
+                return 1
             if not args.force:
                 _say(f"The index in {settings.index_dir} is up to date.")
             return 0
@@ -106,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for org in searcher.index.corpus.organisations:
                 print(f"{org.id}\t{org.name}\t{org.country}\t{org.source}")
             return 0
+        if args.command == "evaluate":
+            return _evaluate(searcher, args)
+        if args.mode:
+            searcher.mode = args.mode
         if args.queries:
             return _batch(searcher, args.queries, args.top_k)
         if args.text is None:

@@ -2,64 +2,136 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import OrderedDict
 
 import numpy as np
 
 from .config import Settings
 from .embedder import Embedder
 from .index import SearchIndex
-from .query import EmptyQuery, check_query
+from .query import EmptyQuery, check_query, clean
+from .needs import NEEDS, Need, coverage, needs_in_situation
+from .ranking import DEFAULT_MODE, MODES, STEPS, Step, need_shares, needs_boost, organisation_scores
+from .spelling import Speller, tokenizer_words
+from .safety import detect_danger
 from .types import Answer, OrganisationResult, PassageHit
 
+VECTOR_CACHE_SIZE = 2048  # repeated situations (examples, evaluation) do not pay for the model twice
 TRUNCATED_NOTE = ("Your text was long, so only its beginning was used for the search. "
                   "If the most important part came later, you can search again with just that part.")
 
 
-def rank_organisations(index: SearchIndex, query_vector: np.ndarray) -> list[OrganisationResult]:
-    """Every organisation with a matching passage, best first.
-
-    An organisation scores as its best passage; all its passages come along as evidence,
-    best first.
-    """
-    scores, rows = index.vectors.search(query_vector.reshape(1, -1), index.vectors.ntotal)
-    by_organisation: dict[str, list[PassageHit]] = defaultdict(list)
-    for score, row in zip(scores[0], rows[0]):
-        if row < 0:
-            continue
-        passage = index.corpus.passages[row]
-        by_organisation[passage.organisation_id].append(PassageHit(passage, float(score)))
-    organisations = {o.id: o for o in index.corpus.organisations}
-    results = [
-        OrganisationResult(organisations[org_id], hits[0].score, tuple(hits))
-        for org_id, hits in by_organisation.items()
-    ]
-    return sorted(results, key=lambda r: (-r.score, r.organisation.name))
-
-
 class Searcher:
-    """Search one loaded index with one model."""
+    """Search one loaded index with one model: the one road from a situation to ranked organisations."""
 
-    def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings | None = None):
-        self.index, self.embedder = index, embedder
+    def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings | None = None,
+                 mode: str = DEFAULT_MODE):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
+        self.index, self.embedder, self.mode = index, embedder, mode
         self.settings = settings or Settings()
+        corpus = index.corpus
+        self._organisations = list(corpus.organisations)
+        position = {o.id: i for i, o in enumerate(self._organisations)}
+        self._owners = np.array([position[p.organisation_id] for p in corpus.passages])
+        self._coverage = np.zeros((len(self._organisations), len(NEEDS)))
+        for i, org in enumerate(self._organisations):
+            shares = coverage((p.kind, p.text) for p in corpus.passages if p.organisation_id == org.id)
+            self._coverage[i] = [shares.get(need.key, 0.0) for need in NEEDS]
+        self._coverage = need_shares(self._coverage)
+        corpus_words = {w for p in corpus.passages for w in re.findall(r"[A-Za-z]+", p.text)}
+        need_words = {w for need in NEEDS for w in re.findall(r"[a-z]{3,}", need.situation.pattern)}
+        self._speller = Speller(corpus_words | need_words, tokenizer_words(getattr(embedder, "tokenizer", None)))
+        self._bm25 = None
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def search(self, text: object, top_k: int | None = None) -> Answer:
+    @staticmethod
+    def modes_for_evaluation() -> tuple[str, ...]:
+        return MODES
+
+    def _lexical_scores(self, text: str) -> np.ndarray:
+        import bm25s
+
+        if self._bm25 is None:
+            self._bm25 = bm25s.BM25()
+            texts = [p.text for p in self.index.corpus.passages]
+            self._bm25.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+        tokens = bm25s.tokenize([text], stopwords="en", return_ids=False, show_progress=False)[0]
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
+
+    def warm(self, texts: list[str], mode: str | None = None) -> None:
+        """Embed many situations in one batch ahead of searching them (evaluation, benchmarks)."""
+        step = STEPS[mode or self.mode]
+        fitted = [self._situation(t, step) for t in texts]
+        fitted = [t for t in dict.fromkeys(fitted) if t and t not in self._vectors]
+        for text, vector in zip(fitted, self.embedder.embed(fitted) if fitted else []):
+            self._remember(text, vector)
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        # Kept in memory only, never written anywhere; bounded so it cannot grow without end.
+        self._vectors[text] = vector
+        if len(self._vectors) > VECTOR_CACHE_SIZE:
+            self._vectors.popitem(last=False)
+
+    def _situation(self, text: object, step: Step) -> str:
+        """The text the model reads for a situation: checked, and mended when the mode says so."""
+        try:
+            checked = check_query(text, self.embedder, self.settings.max_chars).text
+        except EmptyQuery:
+            return ""
+        return self._speller.correct(checked) if step.spelling else checked
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.embed([text])[0]
+            self._remember(text, vector)
+        else:
+            self._vectors.move_to_end(text)
+        return vector
+
+    def _passage_scores(self, text: str) -> np.ndarray:
+        vector = self._vector(text)
+        scores, rows = self.index.vectors.search(vector.reshape(1, -1).astype(np.float32), self.index.vectors.ntotal)
+        by_row = np.full(len(self.index.corpus.passages), -1.0)
+        keep = rows[0] >= 0
+        by_row[rows[0][keep]] = scores[0][keep]
+        return by_row
+
+    def search(self, text: object, top_k: int | None = None, mode: str | None = None) -> Answer:
         """Rank the organisations for a situation.
 
         Args:
             text: the situation in the person's own words.
             top_k: how many organisations to return; all that match when None.
+            mode: a ranking mode from ``assistant.ranking.MODES``; the searcher's own by default.
 
         Returns:
             An Answer; when the text is empty, one with a message and no results.
         """
+        step = STEPS[mode or self.mode]
         try:
             checked = check_query(text, self.embedder, self.settings.max_chars)
         except EmptyQuery as empty:
-            return Answer(query=text if isinstance(text, str) else "", message=str(empty))
-        vector = self.embedder.embed([checked.text])[0]
-        results = rank_organisations(self.index, vector)
+            # Echo the cleaned text: the raw one may hold lone surrogates that no UTF-8 output can carry.
+            return Answer(query=clean(text) if isinstance(text, str) else "", message=str(empty))
+        situation = self._speller.correct(checked.text) if step.spelling else checked.text  # as in _situation
+        passage_scores = self._lexical_scores(situation) if step.lexical else self._passage_scores(situation)
+        scores = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=step.soft)
+        understood: tuple[Need, ...] = ()
+        if step.needs:
+            understood = needs_in_situation(situation)
+            found = np.array([need in understood for need in NEEDS])
+            scores = scores + needs_boost(self._coverage, found)
+        results = []
+        for org in np.argsort(-scores, kind="stable"):
+            rows = np.flatnonzero(self._owners == org)
+            if not np.isfinite(scores[org]) or (step.lexical and passage_scores[rows].max() <= 0):
+                continue  # no passage of this organisation matches at all
+            hits = sorted((PassageHit(self.index.corpus.passages[r], float(passage_scores[r])) for r in rows),
+                          key=lambda h: -h.score)
+            results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
         if top_k is not None and top_k > 0:
             results = results[:top_k]
         return Answer(
@@ -67,6 +139,9 @@ class Searcher:
             results=tuple(results),
             message=TRUNCATED_NOTE if checked.truncated else None,
             truncated=checked.truncated,
+            understood=tuple(need.label for need in understood),
+            urgent=(danger := detect_danger(text)).urgent,
+            urgent_reason=danger.reason,
         )
 
 
@@ -78,11 +153,12 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
         CorpusError: the corpus cannot be parsed.
         IndexProblem: the index folder cannot be written.
     """
-    from .embedder import SentenceTransformerEmbedder
+    from .fastpath import open_embedder
     from .index import load_or_build
 
-    embedder = SentenceTransformerEmbedder(settings.model)
     kwargs = {"say": say} if say else {}
+    # ONNX Runtime for the packaged model (same vectors, no torch import), else sentence-transformers.
+    embedder = open_embedder(settings.model, settings.index_dir / "onnx", **kwargs)
     index = load_or_build(settings.corpus_dir, settings.index_dir, embedder, force=force,
                           show_progress=show_progress, **kwargs)
     return Searcher(index, embedder, settings)

@@ -65,4 +65,6 @@ class Answer:
     results: tuple[OrganisationResult, ...] = ()
     message: str | None = None
     truncated: bool = False
-    notes: tuple[str, ...] = field(default=())
+    understood: tuple[str, ...] = field(default=())  # plain labels: "a child", "violence at home"
+    urgent: bool = False  # danger to life right now, or thoughts of suicide or self-harm (assistant.safety)
+    urgent_reason: str | None = None

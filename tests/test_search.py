@@ -5,7 +5,8 @@ from assistant.config import Settings
 from assistant.corpus import load_corpus
 from assistant.index import build
 from assistant.query import EMPTY_MESSAGE, EmptyQuery, check_query, clean
-from assistant.search import Searcher, rank_organisations
+from assistant.ranking import needs_boost, organisation_scores, soft_maximum
+from assistant.search import Searcher
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ def fake_searcher(tmp_path, corpus_dir, fake_embedder):
     return Searcher(index, fake_embedder, Settings(max_chars=4000))
 
 
-def test_ranking_matches_brute_force_on_random_vectors(fake_searcher):
+def test_dense_ranking_matches_brute_force_on_random_vectors(fake_searcher):
     index = fake_searcher.index
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(len(index.corpus.passages), 64)).astype(np.float32)
@@ -24,16 +25,43 @@ def test_ranking_matches_brute_force_on_random_vectors(fake_searcher):
     for _ in range(20):
         query = rng.normal(size=64).astype(np.float32)
         query /= np.linalg.norm(query)
+        fake_searcher._vector = lambda text, q=query: q
         scores = vectors @ query
         expected = {}
         for passage, score in zip(index.corpus.passages, scores):
             expected[passage.organisation_id] = max(expected.get(passage.organisation_id, -9), float(score))
-        ranked = rank_organisations(index, query)
+        ranked = fake_searcher.search("anything", mode="dense").results
         assert [r.organisation.id for r in ranked] == sorted(expected, key=lambda o: -expected[o])
         for result in ranked:
             assert result.score == pytest.approx(expected[result.organisation.id], abs=1e-5)
             assert [h.score for h in result.evidence] == sorted((h.score for h in result.evidence), reverse=True)
             assert all(h.passage.organisation_id == result.organisation.id for h in result.evidence)
+
+
+def test_soft_maximum_lies_between_mean_and_max_and_rewards_more_evidence():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        scores = rng.uniform(-1, 1, size=rng.integers(1, 9))
+        assert scores.mean() - 1e-9 <= soft_maximum(scores) <= scores.max() + 1e-9
+    one_match = np.array([0.6, 0.1, 0.1, 0.1])
+    two_matches = np.array([0.6, 0.55, 0.1, 0.1])
+    assert soft_maximum(two_matches) > soft_maximum(one_match)
+
+
+def test_organisation_scores_group_by_owner():
+    scores = organisation_scores(np.array([0.1, 0.9, 0.3, 0.2]), np.array([0, 0, 1, 2]), 4, soft=False)
+    assert scores[:3].tolist() == [0.9, 0.3, 0.2] and scores[3] == -np.inf
+
+
+def test_needs_boost_favours_organisations_about_the_need():
+    coverage = np.array([[1.0, 0.0], [0.2, 0.5]])
+    boost = needs_boost(coverage, np.array([True, False]), weight=0.3)
+    assert boost.tolist() == pytest.approx([0.3, 0.06])
+
+
+def test_unknown_mode_is_refused(fake_searcher):
+    with pytest.raises(ValueError, match="unknown mode"):
+        Searcher(fake_searcher.index, fake_searcher.embedder, mode="magic")
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", "?!...", None, 42])

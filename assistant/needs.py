@@ -1,0 +1,183 @@
+"""Who the victim is and what they need: tags on passages (from the corpus text) and in a situation.
+
+Each need has two vocabularies. ``corpus`` is how service descriptions say it ("children who
+suffered sexual abuse", "compensate damage"); ``situation`` is how people say it ("my 12 year old",
+"who pays my hospital bills", "he took my passport"). Passages are tagged with the first, a
+person's words with the second; ranking favours organisations whose passages carry the needs
+found in the situation. Word lists are written from what these situations are, not from any
+judged query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .countries import MEMBER_STATES
+
+
+@dataclass(frozen=True)
+class Need:
+    key: str
+    label: str  # plain words for "We understood: ..."
+    kind: str  # "victim" (who) or "service" (what)
+    corpus: re.Pattern[str]
+    situation: re.Pattern[str]
+
+
+def _words(*terms: str) -> re.Pattern[str]:
+    """Whole words (with plural or possessive endings); a trailing * makes a prefix ("traffick*"
+    matches trafficked and trafficking); a space matches any gap of at most one other word."""
+    parts = []
+    for term in terms:
+        prefix = term.endswith("*")
+        body = re.escape(term.rstrip("*")).replace(r"\ ", r"\W+(?:\w+\W+)?")
+        parts.append(body if prefix else body + r"(?:s|es|'s)?\b")
+    return re.compile(r"\b(?:" + "|".join(parts) + r")", re.IGNORECASE)
+
+
+NEEDS: tuple[Need, ...] = (
+    Need("child", "a child", "victim",
+         _words("child*", "minor", "juvenile*"),
+         _words("child*", "kid", "kiddo", "son", "daughter", "girl", "boy", "baby", "babies", "toddler", "teen*",
+                "minor", "pupil", "niece", "nephew", "grandchild*", "grandson", "granddaughter", "stepdaughter",
+                "stepson", "school*", "teacher", "coach", "classmate", "stepdad", "stepfather", "stepmother",
+                "juvenile", "little one", "underage", "under age", "year old", "years old", "yo")),
+    Need("woman", "a woman", "victim",
+         _words("women", "woman", "mother*", "girls"),
+         _words("woman", "women", "wife", "girlfriend", "mother", "mum", "mom", "female", "pregnant", "sister",
+                "daughter", "girl", "lady", "ladies")),
+    Need("migrant", "someone from another country", "victim",
+         _words("migra*", "foreign*", "home country", "travel abroad", "smuggl*"),
+         _words("migrant", "foreign*", "immigra*", "visa", "residence permit", "asylum*", "refugee", "not from here",
+                "papers", "work permit", "deport*", "my country", "home country", "country of origin", "agency",
+                "recruit*", "agent", "employer", "boss")),
+    Need("missing", "a missing person", "victim",
+         _words("missing"),
+         _words("missing", "disappear*", "vanish*", "gone", "came home", "come home", "coming home", "run away",
+                "ran away", "runaway", "left home", "walked out", "whereabouts", "cannot find", "can't find",
+                "cant find", "can not find", "no contact", "lost contact", "not heard", "haven't heard",
+                "havent heard", "no news", "not answering", "phone is off", "search for", "looking for",
+                "wandered off")),
+    Need("trafficking", "human trafficking", "victim",
+         _words("traffick*", "smuggl*"),
+         _words("traffick*", "sold", "selling me", "bought", "passport", "documents taken", "forced to work",
+                "forced labour", "forced labor", "debt", "owe", "locked", "not allowed to leave", "cannot leave",
+                "can't leave", "cant leave", "fake job", "job offer", "recruit*", "exploit*")),
+    Need("sexual_exploitation", "sexual exploitation", "victim",
+         _words("prostitut*", "brothel*", "sexually exploit*", "commercial exploit*"),
+         _words("prostitut*", "brothel*", "pimp*", "sex work*", "sleep with men", "sleep with", "clients",
+                "escort*", "massage parlour", "sexually exploit*", "sell my body", "sell sex", "webcam", "porn*",
+                "for money", "go with men")),
+    Need("sexual_abuse", "sexual abuse", "victim",
+         _words("sexual abuse", "sexually abused", "sexual and other types of abuse"),
+         _words("touch*", "molest*", "rape*", "raping", "grope*", "groping", "sexual*", "private parts",
+                "naked", "nude*", "abuse*", "abusing", "paedophile", "pedophile", "grooming", "groom*",
+                "indecent", "photos of")),
+    Need("domestic_violence", "violence at home", "victim",
+         _words("domestic violence"),
+         _words("husband", "wife", "partner", "boyfriend", "ex", "spouse", "domestic*", "at home", "father of my",
+                "in-law", "in-laws", "intimate partner", "married", "marriage", "controls me", "controlling",
+                "jealous", "my man", "fiance", "fiancé", "stepdad", "stepfather", "family member")),
+    Need("witness", "a witness or a person under threat", "victim",
+         _words("witness*", "protection of victims", "physical protection", "identity", "means of protection"),
+         _words("witness*", "testif*", "testimony", "statement", "threat*", "kill me", "end me", "stalk*",
+                "follows me", "following me", "watching me", "revenge", "retaliat*", "gang", "reported",
+                "informant", "bodyguard", "new identity", "change my name", "protect me", "protection",
+                "find me", "hunt*", "hide my address", "my address")),
+    Need("compensation", "money for what the crime cost", "service",
+         _words("compensat*", "damage", "fund for victims"),
+         _words("compensat*", "pay for", "pays", "paid", "bill", "bills", "cost*", "money back", "damages",
+                "funeral", "medical", "hospital", "dentist", "treatment", "lost income", "lost wages", "injur*",
+                "disabilit*", "reimburs*", "claim*", "fund", "off work")),
+    Need("legal", "legal help", "service",
+         _words("legal aid", "legal advice", "legal information", "lawyer*", "court", "representation",
+                "defence", "procedural", "drafting of documents", "legal assistance", "judicial"),
+         _words("lawyer*", "attorney", "solicitor", "legal*", "court*", "judge", "trial", "case", "sue", "custody",
+                "divorce", "rights", "represent*", "defend*", "documents", "application", "letter", "complaint",
+                "prosecut*", "hearing", "advice", "advise", "appeal")),
+    Need("shelter", "a safe place to stay", "service",
+         _words("shelter*"),
+         _words("shelter*", "sleep", "slept", "place to stay", "stay", "place to live", "nowhere", "homeless",
+                "housing", "roof", "safe place", "safe house", "kicked out", "thrown out", "on the street",
+                "escaped", "ran away", "left him", "left with", "no home")),
+    Need("material", "money, food or things to live on", "service",
+         _words("material help"),
+         _words("material", "food", "clothes", "no money", "money for", "nothing to eat", "hungry", "rent",
+                "basic needs", "essentials", "no funds")),
+    Need("crisis", "crisis or suicide help", "service",
+         _words("suicid*", "crisis", "helpline", "consultation line", "toll free", "psycholog*"),
+         _words("suicid*", "kill myself", "killing myself", "end my life", "end it", "die", "dying",
+                "live anymore", "living anymore", "better off without", "self harm", "self-harm", "cut myself",
+                "cutting myself", "hopeless*", "can't cope", "cant cope", "cannot cope", "panic*", "crisis",
+                "hotline", "helpline", "talk to someone", "anonymous*", "depress*", "jump", "overdose", "pills",
+                "no way out", "tired of living", "nightmare*", "trauma*", "anxiety", "breakdown")),
+    Need("abroad", "help while abroad", "service",
+         _words("consular", "abroad", "return"),
+         _words("abroad", "consul*", "embass*", "in another country", "overseas", "holiday", "travelling",
+                "traveling", "stuck in", "go home", "get home", "go back home", "come back to lithuania",
+                "back to lithuania", "lithuanian citizen", "lithuanian national", "i am lithuanian",
+                "im lithuanian", "i'm lithuanian")),
+)
+
+
+_ELSEWHERE = tuple(sorted({name.lower() for name in MEMBER_STATES.values()} - {"lithuania"} | {
+    "the uk", "uk", "england", "scotland", "britain", "norway", "switzerland", "iceland", "turkey", "russia",
+    "belarus", "ukraine", "moldova", "georgia", "usa", "america", "canada", "dubai", "israel", "egypt",
+    "the netherlands", "holland", "another country", "other country", "a foreign country"}))
+_IN_ELSEWHERE = re.compile(r"\b(?:in|to|at|from)\s+(?:" + "|".join(map(re.escape, _ELSEWHERE)) + r")\b")
+_FROM_ELSEWHERE = re.compile(r"\b(?:i am|i'm|im|we are|we're|he is|she is|they are)\s+(?:from|not from)\s+(?!lithuania)")
+
+
+def needs_in_situation(text: str) -> tuple[Need, ...]:
+    """The needs a person's words point to (on text already corrected for typos)."""
+    padded = f" {text.lower()} "
+    found = [need for need in NEEDS if need.situation.search(padded)]
+    extra = set()
+    if _FROM_ELSEWHERE.search(padded):
+        extra.add("migrant")  # a person from another country, here
+    elif _IN_ELSEWHERE.search(padded):
+        extra.add("abroad")  # something happening in another country
+    found += [n for n in NEEDS if n.key in extra and n not in found]
+    if _child_age(padded):
+        found = [n for n in found if n.key != "woman"]  # a girl, not a woman
+    if _adult_age(padded):
+        found = [n for n in found if n.key != "child" or _child_age(padded)]
+    elif _child_age(padded) and not any(n.key == "child" for n in found):
+        found.insert(0, next(n for n in NEEDS if n.key == "child"))
+    return tuple(found)
+
+
+_AGE = re.compile(r"\b(?:i'?m|i am|aged?|is|age of)\s*(\d{1,2})\b|\b(\d{1,2})[\s-]*(?:years?|yrs?|y/?o)\b")
+
+
+def _ages(text: str) -> list[int]:
+    return [int(a or b) for a, b in _AGE.findall(text)]
+
+
+def _child_age(text: str) -> bool:
+    return any(age < 18 for age in _ages(text))
+
+
+def _adult_age(text: str) -> bool:
+    ages = _ages(text)
+    return bool(ages) and all(age >= 18 for age in ages)
+
+
+def passage_needs(text: str) -> frozenset[str]:
+    """Need keys a passage of the corpus speaks of."""
+    return frozenset(need.key for need in NEEDS if need.corpus.search(text))
+
+
+def coverage(passage_texts: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """How much of an organisation's text is about each need: share of its passages (the lead
+    description counts twice, since it says whom the organisation is for)."""
+    weights: dict[str, float] = {}
+    total = 0.0
+    for kind, text in passage_texts:
+        weight = 2.0 if kind == "description" else 1.0
+        total += weight
+        for key in passage_needs(text):
+            weights[key] = weights.get(key, 0.0) + weight
+    return {key: value / total for key, value in weights.items()} if total else {}

@@ -1,0 +1,87 @@
+"""The evaluation report an evaluator sends on: Markdown, a plot, TREC runs and a JSON summary."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .evaluation import METRICS, SuiteResult, write_trec_run
+
+
+def out_of_scope_summary(searcher, path: Path) -> dict[str, Any]:
+    """How the final mode answers situations nothing in the corpus fits."""
+    from .evaluation import load_queries
+
+    queries = load_queries(path)
+    answers = [searcher.search(q.text) for q in queries]
+    no_match = [a for a in answers if getattr(a, "no_match", False)]
+    top = [a.results[0].score for a in answers if a.results]
+    return {"queries": len(queries), "said_nothing_fits": len(no_match),
+            "share_said_nothing_fits": len(no_match) / len(queries) if queries else 0.0,
+            "median_top_score": float(sorted(top)[len(top) // 2]) if top else None}
+
+
+def plot(result: SuiteResult, path: Path) -> None:
+    """A grouped bar chart: each metric, each mode."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
+    width = 0.8 / len(result.modes)
+    for i, mode in enumerate(result.modes):
+        means = result.means(mode)
+        xs = [m + i * width for m in range(len(METRICS))]
+        ax.bar(xs, [means[m] for m in METRICS], width, label=mode)
+    ax.set_xticks([m + width * (len(result.modes) - 1) / 2 for m in range(len(METRICS))], METRICS)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("mean over judged queries")
+    ax.set_title(f"Ranking quality by mode ({result.split} queries, n={len(result.ids)})")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_report(result: SuiteResult, out_dir: Path, manifest: Any = None,
+                 extra: dict[str, Any] | None = None) -> Path:
+    """Write report.md, metrics.png, one TREC run per mode and summary.json into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for mode in result.modes:
+        write_trec_run(result.runs[mode], out_dir / f"run-{mode}.trec", tag=mode)
+    plot(result, out_dir / "metrics.png")
+    summary = {
+        "split": result.split, "queries": len(result.ids), "modes": result.modes,
+        "metrics": {mode: result.means(mode) for mode in result.modes},
+        "manifest": asdict(manifest) if manifest is not None else None,
+        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **(extra or {}),
+    }
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    lines = [
+        "# Relevance evaluation report", "",
+        f"Written {summary['written_at']}. Queries: {len(result.ids)} ({result.split} split). "
+        "nDCG uses the judgments as gains (0, 1, 2) with a log2(rank + 1) discount; MRR, Success@1 and "
+        "Recall@3 count the organisations judged 2 (the one this person most needs). Metrics by "
+        "pytrec_eval (trec_eval's code).", "",
+        "## Metrics", "", result.table_markdown(), "",
+        "![metrics](metrics.png)", "",
+        "## By category and style (weakest first)", "", result.breakdown_markdown(),
+        f"## Worst misses of `{result.final}`", "", result.misses_markdown(), "",
+    ]
+    for title, key in (("Out-of-scope situations", "out_of_scope"), ("Other languages", "other_language"),
+                       ("Danger detector", "danger")):
+        if extra and key in extra:
+            value = {k: v for k, v in extra[key].items() if k != "misses"}
+            lines += [f"## {title}", "", "```json", json.dumps(value, indent=1, default=str), "```", ""]
+    if manifest is not None:
+        lines += ["## Index manifest", "", "```json", json.dumps(asdict(manifest), indent=1), "```", ""]
+    lines += ["Runs in TREC format: " + ", ".join(f"`run-{m}.trec`" for m in result.modes) + "."]
+    path = out_dir / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

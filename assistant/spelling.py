@@ -1,0 +1,91 @@
+"""Mend misspelled words before a situation is searched ("traficked" -> "trafficked").
+
+A word is left alone when the vocabulary knows it. The vocabulary is the corpus's own words, the
+situation words of ``needs``, and the whole words the model's tokenizer knows (about 20,000
+common English words), so that only words nobody spells that way are changed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable
+
+_TOKEN = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|[^A-Za-z]+")
+# Phone-typed contractions are words people mean, not misspellings.
+_CONTRACTIONS = {"dont", "wont", "cant", "im", "ive", "didnt", "doesnt", "isnt", "wasnt", "arent", "couldnt",
+                 "shouldnt", "wouldnt", "hes", "shes", "theyre", "youre", "thats", "whats", "ill", "id", "pls",
+                 "plz", "ppl", "u", "ur", "coz", "cuz", "becuz", "bcoz", "nite", "tonite", "gonna", "wanna",
+                 "gotta", "kinda", "ok", "okay"}
+_SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "ation", "ions", "ion")
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (adjacent swaps count one), giving up past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class Speller:
+    """Corrects words against a vocabulary; words from ``preferred`` win ties."""
+
+    def __init__(self, preferred: Iterable[str], common: Iterable[str] = ()):
+        self.preferred = {w.lower() for w in preferred if w.isalpha()}
+        self.known = self.preferred | {w.lower() for w in common if w.isalpha()} | _CONTRACTIONS
+        self._by_first: dict[str, list[str]] = {}
+        for word in sorted(self.known, key=lambda w: (w not in self.preferred, w)):
+            if len(word) >= 3:
+                self._by_first.setdefault(word[0], []).append(word)
+        self.correct_word = lru_cache(maxsize=4096)(self._correct_word)
+
+    def is_known(self, word: str) -> bool:
+        """Known as it is, or as an inflection of a known word (shoves, mugged, testifying)."""
+        if word in self.known:
+            return True
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                stem = word[: -len(suffix)]
+                doubled = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+                if {stem, stem + "e", stem[:-1] + "y", doubled} & self.known:
+                    return True
+        return False
+
+    def _correct_word(self, word: str) -> str:
+        lower = word.lower()
+        if len(lower) < 4 or "'" in lower or self.is_known(lower):
+            return word
+        limit = 1 if len(lower) <= 5 else 2
+        best, best_distance = word, limit + 1
+        for candidate in self._by_first.get(lower[0], ()):
+            distance = edit_distance(lower, candidate, limit)
+            if distance < best_distance:  # candidates come preferred-first, so ties keep those
+                best, best_distance = candidate, distance
+                if distance == 1:
+                    break
+        return best
+
+    def correct(self, text: str) -> str:
+        """The text with unknown words replaced by their nearest known word, everything else kept."""
+        tokens = _TOKEN.findall(text)
+        # A capitalised word after the first is likely a name (Kaunas, Moldova): left as written.
+        return "".join(
+            self.correct_word(t) if t[0].isalpha() and (t.islower() or i == 0) else t
+            for i, t in enumerate(tokens)
+        )
+
+
+def tokenizer_words(tokenizer) -> list[str]:
+    """Whole words (not '##' pieces) in a WordPiece tokenizer's vocabulary."""
+    vocab = getattr(tokenizer, "vocab", None) or {}
+    return [w for w in vocab if w.isalpha() and w.isascii()]

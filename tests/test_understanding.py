@@ -1,0 +1,59 @@
+"""Needs found in people's words, and misspellings mended: pure logic, no model."""
+
+import pytest
+
+from assistant.needs import coverage, needs_in_situation, passage_needs
+from assistant.spelling import Speller, edit_distance
+
+
+def keys(text):
+    return {need.key for need in needs_in_situation(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my 9 year old daughter was touched by her coach", {"child"}),
+    ("im 13 and my stepfather hits me", {"child", "domestic_violence"}),
+    ("our son has disappeared, we cannot find him", {"missing"}),
+    ("who will pay my hospital bills after the attack", {"compensation"}),
+    ("i need a lawyer for the trial", {"legal"}),
+    ("he threatens to kill me because I testified", {"witness"}),
+    ("i want to kill myself", {"crisis"}),
+    ("I am from Ukraine and my employer keeps my wages", {"migrant"}),
+    ("I was robbed in Spain and lost everything", {"abroad"}),
+    ("nowhere to sleep tonight", {"shelter"}),
+])
+def test_needs_in_situation(text, expected):
+    assert expected <= keys(text)
+
+
+def test_an_adult_son_is_not_a_child():
+    assert "child" not in keys("my son is 34 and he takes my pension")
+    assert "child" in keys("my son is 14 and he was beaten at school")
+
+
+def test_passages_are_tagged_from_corpus_words():
+    assert {"child"} <= passage_needs("provides help for children victims of sexual abuse")
+    assert {"compensation"} <= passage_needs("processes requests to compensate damage caused by violent crimes")
+    assert passage_needs("observes the principles of flexibility") == frozenset()
+
+
+def test_coverage_is_a_share_with_the_description_counted_twice():
+    shares = coverage([("description", "aid to children"), ("service", "legal aid"), ("service", "shelter")])
+    assert shares["child"] == pytest.approx(2 / 4)
+    assert shares["shelter"] == pytest.approx(1 / 4)
+
+
+def test_edit_distance_counts_swaps_once():
+    assert edit_distance("trafficked", "traficked", 2) == 1
+    assert edit_distance("form", "from", 2) == 1
+    assert edit_distance("abcdef", "uvwxyz", 2) == 3  # gives up past the limit
+
+
+def test_speller_mends_unknown_words_and_keeps_known_ones():
+    speller = Speller(["trafficked", "lawyer", "compensation", "husband"], ["help", "need", "my", "beats", "shoes"])
+    assert speller.correct("need a lawer, i was traficked") == "need a lawyer, i was trafficked"
+    assert speller.correct("husbnd beats me") == "husband beats me"
+    # Inflections of known words and phone-typed contractions are not misspellings.
+    assert speller.correct("dont help helping helped shoes") == "dont help helping helped shoes"
+    # Capitalised words after the first are names: left alone.
+    assert speller.correct("help in Kaunas") == "help in Kaunas"
