@@ -85,7 +85,10 @@ def find_phones(text: str) -> list[str]:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise CorpusError(path, 0, f"the file cannot be read ({error.strerror or error})") from error
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -178,6 +181,9 @@ def parse_page(path: Path | str, text: str | None = None) -> Page:
     organisations, passages, warnings = [], [], []
     for section in sections:
         organisation, descriptions = _organisation(section, path, code, country, last_update)
+        if any(o.id == organisation.id for o in organisations):
+            raise CorpusError(path, section.line, f"'{section.name}' is a second organisation with id "
+                                                  f"'{organisation.id}' on this page")
         if not organisation.services:
             warnings.append(f"{path}:{section.line}: '{section.name}' lists no services")
         if not organisation.website:
@@ -215,7 +221,8 @@ def _organisation(section: _Section, path: Path, code: str, country: str,
         url = _URL.search(contact_text)
         website = url.group(1) if url else None
     all_text = " ".join(paragraphs + section.bullets + [_URL.sub(" ", contact_text)])
-    slug = slugify(section.name)
+    # A name with no Latin letters (Greek, Bulgarian) slugs to nothing: name it by a hash instead.
+    slug = slugify(section.name) or "org-" + hashlib.sha256(section.name.encode()).hexdigest()[:10]
     return Organisation(
         id=f"{code}-{slug}" if code else slug,
         name=section.name,
@@ -242,15 +249,27 @@ def passages_of(organisation: Organisation, descriptions: list[str]) -> list[Pas
 
 
 def corpus_files(directory: Path | str) -> list[Path]:
-    """The documents of a corpus folder, in a stable order."""
-    return sorted(p for p in Path(directory).iterdir() if p.is_file() and p.suffix in CORPUS_SUFFIXES)
+    """The documents of a corpus folder, in a stable order.
+
+    Raises:
+        CorpusError: the folder cannot be listed; says which setting names it.
+    """
+    try:
+        return sorted(p for p in Path(directory).iterdir() if p.is_file() and p.suffix in CORPUS_SUFFIXES)
+    except OSError as error:
+        raise CorpusError(directory, 0, f"the corpus folder cannot be read ({error.strerror or error}); "
+                                        "set ASSISTANT_CORPUS (or --corpus) to the folder of documents") from error
 
 
 def fingerprint(files: list[Path]) -> str:
     """SHA-256 over the names and bytes of the corpus documents."""
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CorpusError(path, 0, f"the file cannot be read ({error.strerror or error})") from error
+        digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
@@ -271,7 +290,7 @@ def load_corpus(directory: Path | str) -> Corpus:
         for organisation in page.organisations:
             if any(o.id == organisation.id for o in organisations):
                 raise CorpusError(path, 0, f"organisation id '{organisation.id}' appears twice in the corpus")
-        organisations += page.organisations
+            organisations.append(organisation)  # so a repeat within this page is caught too
         passages += page.passages
         warnings += page.warnings
     return Corpus(tuple(organisations), tuple(passages), fingerprint(files), tuple(warnings))

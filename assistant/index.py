@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -25,12 +26,16 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .corpus import Corpus, corpus_files, fingerprint, load_corpus
+from .corpus import Corpus, CorpusError, corpus_files, fingerprint, load_corpus
 from .embedder import Embedder
 from .types import Organisation, Passage
 
 FORMAT_VERSION = 1
 MANIFEST, PASSAGES, VECTORS, LOCK = "manifest.json", "passages.json", "vectors.faiss", ".lock"
+# FAISS trusts the sizes written in a file; these caps make a crafted one fail instead of exhausting memory.
+# The limits are process-wide and not thread-safe in FAISS, so reads take turns.
+_FAISS_LOOP_LIMIT = 1 << 16
+_faiss_read = threading.Lock()
 log = logging.getLogger(__name__)
 
 
@@ -44,6 +49,10 @@ class IndexMissing(IndexProblem):
 
 class IndexStale(IndexProblem):
     """The index was built from another corpus, model or format."""
+
+
+class CorpusChanged(IndexStale):
+    """The index is sound but was built from an earlier version of the corpus."""
 
 
 class IndexUnreadable(IndexProblem):
@@ -88,13 +97,43 @@ def _libraries() -> dict[str, str]:
 
 @contextlib.contextmanager
 def _locked(directory: Path, exclusive: bool) -> Iterator[None]:
-    """Builders take the folder's lock alone; readers share it, so none reads half a build."""
-    with open(directory / LOCK, "a+") as handle:
+    """Builders take the folder's lock alone; readers share it, so none reads half a build.
+
+    A reader of a folder it cannot write (a read-only deployment) reads without the lock:
+    no builder can write there either.
+    """
+    try:
+        handle = open(directory / LOCK, "a+")
+    except OSError:
+        if exclusive:
+            raise
+        try:
+            handle = open(directory / LOCK, "r")
+        except OSError:
+            yield
+            return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _deserialize(vector_bytes: bytes) -> Any:
+    """A FAISS index from bytes whose checksum has been checked, read under size limits."""
+    import faiss
+
+    with _faiss_read:
+        byte_limit, loop_limit = faiss.get_deserialization_vector_byte_limit(), faiss.get_deserialization_loop_limit()
+        # No array in the file can be larger than the file itself.
+        faiss.set_deserialization_vector_byte_limit(len(vector_bytes) + 1)
+        faiss.set_deserialization_loop_limit(_FAISS_LOOP_LIMIT)
+        try:
+            return faiss.deserialize_index(np.frombuffer(vector_bytes, dtype=np.uint8))
+        finally:
+            faiss.set_deserialization_vector_byte_limit(byte_limit)
+            faiss.set_deserialization_loop_limit(loop_limit)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -125,33 +164,33 @@ def build(corpus: Corpus, embedder: Embedder, directory: Path, show_progress: bo
     started = time.perf_counter()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        lock = _locked(directory, exclusive=True)
-        lock.__enter__()
+        with tempfile.TemporaryFile(dir=directory):  # fail now, not after minutes of embedding
+            pass
     except OSError as error:
         raise IndexProblem(f"Cannot write the index folder {directory}: {error}. "
                           "Make it writable or set ASSISTANT_INDEX to a writable folder.") from error
+    # Embedding happens outside the lock, so readers of the old index wait only for the writes.
+    vectors = embedder.embed([p.text for p in corpus.passages], show_progress=show_progress)
+    flat = faiss.IndexFlatIP(embedder.dimension)
+    flat.add(vectors)
+    vector_bytes = faiss.serialize_index(flat).tobytes()
+    record_bytes = _records(corpus)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION, model=embedder.name, dimension=embedder.dimension,
+        passages=len(corpus.passages), organisations=len(corpus.organisations),
+        corpus_fingerprint=corpus.fingerprint, vectors_sha256=_sha256(vector_bytes),
+        passages_sha256=_sha256(record_bytes), libraries=_libraries(),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
+    )
     try:
-        vectors = embedder.embed([p.text for p in corpus.passages], show_progress=show_progress)
-        flat = faiss.IndexFlatIP(embedder.dimension)
-        flat.add(vectors)
-        vector_bytes = faiss.serialize_index(flat).tobytes()
-        record_bytes = _records(corpus)
-        manifest = Manifest(
-            format_version=FORMAT_VERSION, model=embedder.name, dimension=embedder.dimension,
-            passages=len(corpus.passages), organisations=len(corpus.organisations),
-            corpus_fingerprint=corpus.fingerprint, vectors_sha256=_sha256(vector_bytes),
-            passages_sha256=_sha256(record_bytes), libraries=_libraries(),
-            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            build_seconds=round(time.perf_counter() - started, 3),
-        )
-        _write_atomic(directory / VECTORS, vector_bytes)
-        _write_atomic(directory / PASSAGES, record_bytes)
-        _write_atomic(directory / MANIFEST, json.dumps(asdict(manifest), indent=1).encode())
+        with _locked(directory, exclusive=True):
+            _write_atomic(directory / VECTORS, vector_bytes)
+            _write_atomic(directory / PASSAGES, record_bytes)
+            _write_atomic(directory / MANIFEST, json.dumps(asdict(manifest), indent=1).encode())
     except OSError as error:
         raise IndexProblem(f"Cannot write the index in {directory}: {error}. "
                           "Make the folder writable or set ASSISTANT_INDEX to a writable folder.") from error
-    finally:
-        lock.__exit__(None, None, None)
     return SearchIndex(manifest, corpus, flat)
 
 
@@ -167,28 +206,28 @@ def read_manifest(directory: Path) -> Manifest:
         raise IndexMissing(f"No index in {directory} yet ({MANIFEST} is missing).")
     try:
         manifest = Manifest(**json.loads(path.read_text()))
-    except (ValueError, TypeError) as error:
+    except (OSError, ValueError, TypeError) as error:
         raise IndexUnreadable(f"{path} is not a readable manifest ({error}).") from error
     if manifest.format_version != FORMAT_VERSION:
         raise IndexStale(f"{path} is index format {manifest.format_version}; this version reads {FORMAT_VERSION}.")
     return manifest
 
 
-def load(directory: Path, corpus_dir: Path, model: str) -> SearchIndex:
-    """Load an index and check it still belongs to the corpus and the model.
+def load(directory: Path, corpus_dir: Path, model: str, check_corpus: bool = True) -> SearchIndex:
+    """Load an index and check it still belongs to the corpus (unless told not to) and the model.
 
     Raises:
         IndexMissing, IndexStale, IndexUnreadable: with a message naming the file.
+        CorpusChanged: an IndexStale whose only fault is a corpus that changed since the build.
     """
     import faiss
 
-    with _locked(directory, exclusive=False) if directory.exists() else contextlib.nullcontext():
+    with _locked(directory, exclusive=False) if directory.is_dir() else contextlib.nullcontext():
         manifest = read_manifest(directory)
         if manifest.model != model:
             raise IndexStale(f"{directory / MANIFEST}: built with model '{manifest.model}', configured '{model}'.")
-        current = fingerprint(corpus_files(corpus_dir))
-        if manifest.corpus_fingerprint != current:
-            raise IndexStale(f"{directory / MANIFEST}: the corpus in {corpus_dir} has changed since the build.")
+        if check_corpus and manifest.corpus_fingerprint != fingerprint(corpus_files(corpus_dir)):
+            raise CorpusChanged(f"{directory / MANIFEST}: the corpus in {corpus_dir} has changed since the build.")
         try:
             vector_bytes = (directory / VECTORS).read_bytes()
             record_bytes = (directory / PASSAGES).read_bytes()
@@ -199,37 +238,85 @@ def load(directory: Path, corpus_dir: Path, model: str) -> SearchIndex:
     if _sha256(record_bytes) != manifest.passages_sha256:
         raise IndexUnreadable(f"{directory / PASSAGES} is damaged (its checksum differs from the manifest).")
     try:
-        vectors = faiss.deserialize_index(np.frombuffer(vector_bytes, dtype=np.uint8))
-        records = json.loads(record_bytes)
-        organisations = tuple(Organisation(**{**o, "services": tuple(o["services"]), "phones": tuple(o["phones"]),
-                                              "emails": tuple(o["emails"])}) for o in records["organisations"])
-        passages = tuple(Passage(**p) for p in records["passages"])
+        vectors = _deserialize(vector_bytes)
+        organisations, passages, warnings = _parse_records(record_bytes)
     except (RuntimeError, ValueError, TypeError, KeyError) as error:
         raise IndexUnreadable(f"The index in {directory} cannot be read ({error}).") from error
     if vectors.ntotal != len(passages) or len(passages) != manifest.passages or vectors.d != manifest.dimension:
         raise IndexUnreadable(f"{directory / VECTORS} has {vectors.ntotal} rows for {len(passages)} passages.")
-    corpus = Corpus(organisations, passages, manifest.corpus_fingerprint, tuple(records.get("warnings", ())))
+    if vectors.metric_type != faiss.METRIC_INNER_PRODUCT:
+        raise IndexUnreadable(f"{directory / VECTORS} does not rank by inner product, as this version builds it.")
+    corpus = Corpus(organisations, passages, manifest.corpus_fingerprint, warnings)
     return SearchIndex(manifest, corpus, vectors)
+
+
+def _strings(value: Any, optional: bool = False) -> bool:
+    return isinstance(value, str) or (optional and value is None)
+
+
+def _parse_records(data: bytes) -> tuple[tuple[Organisation, ...], tuple[Passage, ...], tuple[str, ...]]:
+    """The records of passages.json, checked field by field: what is read here is later shown to people.
+
+    Raises:
+        ValueError, TypeError, KeyError: the records are not what ``build`` writes.
+    """
+    records = json.loads(data)
+    organisations = tuple(Organisation(**{**o, "services": tuple(o["services"]), "phones": tuple(o["phones"]),
+                                          "emails": tuple(o["emails"])}) for o in records["organisations"])
+    passages = tuple(Passage(**p) for p in records["passages"])
+    warnings = tuple(records.get("warnings", ()))
+    for o in organisations:
+        if not (all(map(_strings, (o.id, o.name, o.description, o.country, o.country_code, o.source)))
+                and _strings(o.website, optional=True) and _strings(o.last_update, optional=True)
+                and all(map(_strings, o.services + o.phones + o.emails))):
+            raise ValueError("an organisation record has a field of the wrong type")
+    ids = {o.id for o in organisations}
+    for p in passages:
+        if not (all(map(_strings, (p.id, p.organisation_id, p.text, p.kind))) and type(p.position) is int):
+            raise ValueError("a passage record has a field of the wrong type")
+        if p.organisation_id not in ids:
+            raise ValueError(f"passage {p.id} belongs to no listed organisation")
+    if not all(map(_strings, warnings)):
+        raise ValueError("a warning is not text")
+    return organisations, passages, warnings
 
 
 def load_or_build(corpus_dir: Path, index_dir: Path, embedder: Embedder, force: bool = False,
                   say: Callable[[str], None] = log.info, show_progress: bool = False) -> SearchIndex:
     """The index for this corpus and model, rebuilt when it is missing, stale or damaged.
 
+    When the corpus changed and the new version cannot be parsed, the previous index keeps
+    serving (unless ``force``), and ``say`` is told the file and line to fix.
+
     Raises:
-        CorpusError: the corpus cannot be parsed (an existing index is left as it was).
+        CorpusError: the corpus cannot be parsed and there is no earlier index to serve
+            (an existing index is left as it was).
         IndexProblem: the index folder cannot be written.
     """
+    corpus_changed = False
     if not force:
         try:
             return load(index_dir, corpus_dir, embedder.name)
         except IndexMissing:
             say(f"No index in {index_dir} yet: building it.")
         except IndexStale as reason:
+            corpus_changed = isinstance(reason, CorpusChanged)
             say(f"The index is out of date ({reason}): rebuilding it.")
         except IndexUnreadable as reason:
             say(f"The index could not be read ({reason}): rebuilding it.")
-    corpus = load_corpus(corpus_dir)
+    try:
+        corpus = load_corpus(corpus_dir)
+    except CorpusError as error:
+        if not corpus_changed:
+            raise
+        try:
+            previous = load(index_dir, corpus_dir, embedder.name, check_corpus=False)
+        except IndexProblem:
+            raise error from None
+        say(f"error: {error}")
+        say(f"The corpus cannot be read, so the index built at {previous.manifest.built_at} keeps serving "
+            "until the file is fixed.")
+        return previous
     for warning in corpus.warnings:
         say(f"warning: {warning}")
     started = time.perf_counter()

@@ -92,8 +92,13 @@ def test_broken_corpus_keeps_the_previous_index(tmp_path: Path, corpus_dir: Path
     build(load_corpus(corpus_dir), fake_embedder, tmp_path)
     before = (tmp_path / VECTORS).read_bytes()
     (corpus_dir / "broken.txt").write_bytes(b"## Org\n\xff\n")
-    with pytest.raises(CorpusError, match="broken.txt:2"):
-        load_or_build(corpus_dir, tmp_path, fake_embedder, say=lambda _: None)
+    said = []
+    kept = load_or_build(corpus_dir, tmp_path, fake_embedder, say=said.append)
+    assert kept.vectors.ntotal == 40 and (tmp_path / VECTORS).read_bytes() == before
+    assert any("broken.txt:2: the file is not valid UTF-8" in s for s in said)
+    assert any("keeps serving" in s for s in said)
+    with pytest.raises(CorpusError, match="broken.txt:2"):  # a forced build has nothing to fall back on
+        load_or_build(corpus_dir, tmp_path, fake_embedder, force=True, say=lambda _: None)
     assert (tmp_path / VECTORS).read_bytes() == before
 
 
