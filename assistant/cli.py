@@ -106,17 +106,18 @@ def _evaluate(searcher, args) -> int:
     from pathlib import Path
 
     from .evaluation import EVALDATA, load_qrels, load_queries, run_suite
-    from .report import out_of_scope_summary, write_report
+    from .report import other_language_summary, out_of_scope_summary, write_report
 
     queries = load_queries(args.queries) if args.queries else load_queries()
     qrels = load_qrels(args.qrels) if args.qrels else load_qrels()
     result = run_suite(searcher, modes=args.modes, queries=queries, qrels=qrels, split=args.split)
     extra = {}
     if not args.queries:  # the bundled suite's companions
-        extra["out_of_scope"] = out_of_scope_summary(searcher, EVALDATA / "out_of_scope.jsonl")
-        other = run_suite(searcher, modes=[searcher.mode], queries=load_queries(EVALDATA / "other_language.jsonl"),
+        extra["out_of_scope"] = out_of_scope_summary(searcher, EVALDATA / "out_of_scope.jsonl", in_scope=queries)
+        other_queries = load_queries(EVALDATA / "other_language.jsonl")
+        other = run_suite(searcher, modes=[searcher.mode], queries=other_queries,
                           qrels=load_qrels(EVALDATA / "qrels_other_language.tsv"))
-        extra["other_language"] = other.means(searcher.mode)
+        extra["other_language"] = {**other_language_summary(searcher, other_queries), **other.means(searcher.mode)}
         try:
             from .safety import danger_metrics
         except ImportError:

@@ -35,6 +35,7 @@ class JudgedQuery:
     text: str
     category: str
     style: str
+    language: str | None = None
 
 
 def load_queries(path: Path | str = EVALDATA / "queries.jsonl") -> list[JudgedQuery]:
@@ -45,7 +46,7 @@ def load_queries(path: Path | str = EVALDATA / "queries.jsonl") -> list[JudgedQu
             item = json.loads(line)
             meta = item.get("metadata") or {}
             queries.append(JudgedQuery(str(item["_id"]), item["text"], meta.get("category", "-"),
-                                       meta.get("style", "-")))
+                                       meta.get("style", "-"), meta.get("language")))
     return queries
 
 

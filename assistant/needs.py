@@ -130,6 +130,23 @@ _IN_ELSEWHERE = re.compile(r"\b(?:in|to|at|from)\s+(?:" + "|".join(map(re.escape
 _FROM_ELSEWHERE = re.compile(r"\b(?:i am|i'm|im|we are|we're|he is|she is|they are)\s+(?:from|not from)\s+(?!lithuania)")
 
 
+# Words that say a crime or a harm happened, or that the person is afraid: a situation without any
+# of them and without a need of the "victim" kind is probably not one these organisations serve.
+HARM = _words("victim*", "crime*", "criminal*", "violen*", "assault*", "attack*", "abus*", "beat*", "hit",
+              "hits", "hitting", "hurt*", "injur*", "rape*", "raping", "threat*", "kill*", "murder*", "stab*",
+              "robbed", "robbery", "mugged", "traffick*", "exploit*", "forced", "force", "scared", "afraid", "fear*",
+              "danger*", "unsafe", "harass*", "stalk*", "blackmail*", "extort*", "kidnap*", "hostage", "locked",
+              "trapped", "escape*", "police", "witness*", "missing", "suicid*", "die", "brui*", "punch*",
+              "kick*", "slap*", "chok*", "strangl*", "grab*", "push*", "shove*", "scream*", "yell*", "cruel*")
+
+
+def signals_harm(text: str, found: tuple[Need, ...]) -> bool:
+    """Whether a situation speaks of a crime, a harm or fear (or of a group these services are for)."""
+    return bool(HARM.search(text)) or any(
+        (need.kind == "victim" and need.key not in ("child", "woman", "migrant")) or need.key == "crisis"
+        for need in found)
+
+
 def needs_in_situation(text: str) -> tuple[Need, ...]:
     """The needs a person's words point to (on text already corrected for typos)."""
     padded = f" {text.lower()} "

@@ -11,17 +11,33 @@ from typing import Any
 from .evaluation import METRICS, SuiteResult, write_trec_run
 
 
-def out_of_scope_summary(searcher, path: Path) -> dict[str, Any]:
-    """How the final mode answers situations nothing in the corpus fits."""
+def out_of_scope_summary(searcher, path: Path, in_scope: list | None = None) -> dict[str, Any]:
+    """How often the searcher says plainly that nothing fits: on situations nothing in the corpus
+    fits (should be often), and on the judged in-scope ones (should be rare)."""
     from .evaluation import load_queries
 
     queries = load_queries(path)
+    flagged = sum(searcher.search(q.text).no_match for q in queries)
+    summary = {"queries": len(queries), "said_nothing_fits": flagged,
+               "share_said_nothing_fits": flagged / len(queries) if queries else 0.0}
+    if in_scope:
+        wrong = sum(searcher.search(q.text).no_match for q in in_scope)
+        summary.update({"in_scope_queries": len(in_scope), "in_scope_said_nothing_fits": wrong,
+                        "in_scope_share_said_nothing_fits": wrong / len(in_scope)})
+    return summary
+
+
+def other_language_summary(searcher, queries: list) -> dict[str, Any]:
+    """Whether each situation's language was told right, and what the person was shown."""
+    from .language import model_reads
+
     answers = [searcher.search(q.text) for q in queries]
-    no_match = [a for a in answers if getattr(a, "no_match", False)]
-    top = [a.results[0].score for a in answers if a.results]
-    return {"queries": len(queries), "said_nothing_fits": len(no_match),
-            "share_said_nothing_fits": len(no_match) / len(queries) if queries else 0.0,
-            "median_top_score": float(sorted(top)[len(top) // 2]) if top else None}
+    expected = [getattr(q, "language", None) for q in queries]
+    told = sum(a.language == e for a, e in zip(answers, expected) if e)
+    return {"queries": len(queries), "language_told_right": told,
+            "model_reads_them": all(model_reads(searcher.embedder.name, e) for e in expected if e),
+            "shown_every_organisation_unranked": sum(a.no_match and len(a.results) == len(
+                searcher.index.corpus.organisations) for a in answers)}
 
 
 def plot(result: SuiteResult, path: Path) -> None:

@@ -11,13 +11,16 @@ from .config import Settings
 from .embedder import Embedder
 from .index import SearchIndex
 from .query import EmptyQuery, check_query, clean
-from .needs import NEEDS, Need, coverage, needs_in_situation
-from .ranking import DEFAULT_MODE, MODES, STEPS, Step, need_shares, needs_boost, organisation_scores
+from .language import NAMES, detect_language, model_reads
+from .needs import NEEDS, Need, coverage, needs_in_situation, signals_harm
+from .ranking import DEFAULT_MODE, MODES, NOTHING_FITS_BELOW, STEPS, Step, need_shares, needs_boost, organisation_scores
 from .spelling import Speller, tokenizer_words
 from .safety import detect_danger
 from .types import Answer, OrganisationResult, PassageHit
 
 VECTOR_CACHE_SIZE = 2048  # repeated situations (examples, evaluation) do not pay for the model twice
+NOTHING_FITS_NOTE = ("We could not find an organisation that clearly fits what you wrote. Below are all the "
+                     "organisations we know, in case one of them can still help. If you are in danger, call 112.")
 TRUNCATED_NOTE = ("Your text was long, so only its beginning was used for the search. "
                   "If the most important part came later, you can search again with just that part.")
 
@@ -99,6 +102,18 @@ class Searcher:
         by_row[rows[0][keep]] = scores[0][keep]
         return by_row
 
+    def _unranked(self, text: str, language: str) -> Answer:
+        """Every organisation in corpus order, for a situation the model cannot read."""
+        results = tuple(
+            OrganisationResult(org, 0.0, tuple(PassageHit(p, 0.0) for p in self.index.corpus.passages
+                                               if p.organisation_id == org.id))
+            for org in self._organisations)
+        message = (f"It looks like you wrote in {NAMES[language]}. This search understands English only, so "
+                   "it cannot tell which organisation fits best. Here are all of them, in no particular order. "
+                   "If you are in danger, call 112.")
+        return Answer(query=text, results=results, message=message, no_match=True, language=language,
+                      urgent=(danger := detect_danger(text)).urgent, urgent_reason=danger.reason)
+
     def search(self, text: object, top_k: int | None = None, mode: str | None = None) -> Answer:
         """Rank the organisations for a situation.
 
@@ -116,6 +131,9 @@ class Searcher:
         except EmptyQuery as empty:
             # Echo the cleaned text: the raw one may hold lone surrogates that no UTF-8 output can carry.
             return Answer(query=clean(text) if isinstance(text, str) else "", message=str(empty))
+        language = detect_language(checked.text)
+        if step.language and not model_reads(self.embedder.name, language):
+            return self._unranked(checked.text, language)
         situation = self._speller.correct(checked.text) if step.spelling else checked.text  # as in _situation
         passage_scores = self._lexical_scores(situation) if step.lexical else self._passage_scores(situation)
         scores = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=step.soft)
@@ -124,6 +142,8 @@ class Searcher:
             understood = needs_in_situation(situation)
             found = np.array([need in understood for need in NEEDS])
             scores = scores + needs_boost(self._coverage, found)
+        nothing_fits = step.needs and not signals_harm(situation, understood) and \
+            float(passage_scores.max()) < NOTHING_FITS_BELOW
         results = []
         for org in np.argsort(-scores, kind="stable"):
             rows = np.flatnonzero(self._owners == org)
@@ -137,8 +157,11 @@ class Searcher:
         return Answer(
             query=checked.text,
             results=tuple(results),
-            message=TRUNCATED_NOTE if checked.truncated else None,
+            message=" ".join(m for m, on in ((NOTHING_FITS_NOTE, nothing_fits),
+                                              (TRUNCATED_NOTE, checked.truncated)) if on) or None,
             truncated=checked.truncated,
+            no_match=nothing_fits,
+            language=language,
             understood=tuple(need.label for need in understood),
             urgent=(danger := detect_danger(text)).urgent,
             urgent_reason=danger.reason,

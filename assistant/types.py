@@ -65,6 +65,8 @@ class Answer:
     results: tuple[OrganisationResult, ...] = ()
     message: str | None = None
     truncated: bool = False
+    no_match: bool = False  # nothing in the corpus clearly fits: results are offered, not recommended
+    language: str = "en"  # the language the situation seems to be written in
     understood: tuple[str, ...] = field(default=())  # plain labels: "a child", "violence at home"
     urgent: bool = False  # danger to life right now, or thoughts of suicide or self-harm (assistant.safety)
     urgent_reason: str | None = None
