@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="a mode to compare; repeat it (default: every mode, baselines first)")
     evaluate.add_argument("--split", choices=("all", "dev", "test"), default="all",
                           help="dev = the half weights were chosen on, test = the half held back")
+    evaluate.add_argument("--run", action="append", default=[], dest="runs", metavar="RUN.trec",
+                          help="an outside run in TREC format to compare too (another model or tool); repeat it")
     evaluate.add_argument("--out", default="reports/latest", help="folder for report.md, runs, plot, summary")
 
     commands.add_parser("orgs", help="list the organisations in the index")
@@ -105,12 +107,14 @@ def _evaluate(searcher, args) -> int:
     """Print the metrics table and write the report (runs, plot, summary) to ``args.out``."""
     from pathlib import Path
 
-    from .evaluation import EVALDATA, load_qrels, load_queries, run_suite
+    from .evaluation import EVALDATA, load_qrels, load_queries, load_trec_run, run_suite
     from .report import other_language_summary, out_of_scope_summary, write_report
 
     queries = load_queries(args.queries) if args.queries else load_queries()
     qrels = load_qrels(args.qrels) if args.qrels else load_qrels()
     result = run_suite(searcher, modes=args.modes, queries=queries, qrels=qrels, split=args.split)
+    for path in args.runs:
+        result.add_run(Path(path).stem, load_trec_run(path))
     extra = {}
     if not args.queries:  # the bundled suite's companions
         extra["out_of_scope"] = out_of_scope_summary(searcher, EVALDATA / "out_of_scope.jsonl", in_scope=queries)

@@ -123,6 +123,16 @@ def write_trec_run(run: dict[str, dict[str, float]], path: Path, tag: str) -> No
     path.write_text("\n".join(lines) + "\n")
 
 
+def load_trec_run(path: Path | str) -> dict[str, dict[str, float]]:
+    """A run file in TREC format (``qid Q0 doc rank score tag``), e.g. another model's or tool's."""
+    run: dict[str, dict[str, float]] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 5:
+            run.setdefault(parts[0], {})[parts[2]] = float(parts[4])
+    return run
+
+
 @dataclass
 class SuiteResult:
     """Every configuration's run over one judged set, ready to tabulate and test."""
@@ -192,6 +202,13 @@ class SuiteResult:
                            f"{a['Success@1']:.3f} | {b['Success@1']:.3f} |")
             out.append("")
         return "\n".join(out)
+
+    def add_run(self, name: str, run: dict[str, dict[str, float]]) -> None:
+        """Put an outside run (another model, another tool) beside the modes, before the final one."""
+        judged = {q.id: self.qrels[q.id] for q in self.queries if q.id in self.qrels}
+        self.runs[name] = run
+        self.per_query[name] = per_query_metrics(judged, run)
+        self.modes.insert(len(self.modes) - 1, name)
 
     def misses(self, mode: str | None = None) -> list[tuple[JudgedQuery, list[str], list[str]]]:
         """Queries whose first organisation is not one judged 2: (query, expected, returned top 3)."""

@@ -12,7 +12,7 @@ from .embedder import Embedder
 from .index import SearchIndex
 from .query import EmptyQuery, check_query, clean
 from .language import NAMES, detect_language, model_reads
-from .needs import NEEDS, Need, coverage, needs_in_situation, signals_harm
+from .needs import NEEDS, Need, coverage, needs_in_situation, passage_needs, signals_harm
 from .ranking import DEFAULT_MODE, MODES, NOTHING_FITS_BELOW, STEPS, Step, need_shares, needs_boost, organisation_scores
 from .spelling import Speller, tokenizer_words
 from .safety import detect_danger
@@ -43,6 +43,7 @@ class Searcher:
             shares = coverage((p.kind, p.text) for p in corpus.passages if p.organisation_id == org.id)
             self._coverage[i] = [shares.get(need.key, 0.0) for need in NEEDS]
         self._coverage = need_shares(self._coverage)
+        self._passage_needs = [passage_needs(p.text) for p in corpus.passages]
         corpus_words = {w for p in corpus.passages for w in re.findall(r"[A-Za-z]+", p.text)}
         need_words = {w for need in NEEDS for w in re.findall(r"[a-z]{3,}", need.situation.pattern)}
         self._speller = Speller(corpus_words | need_words, tokenizer_words(getattr(embedder, "tokenizer", None)))
@@ -102,6 +103,13 @@ class Searcher:
         by_row[rows[0][keep]] = scores[0][keep]
         return by_row
 
+    def _hit(self, row: int, score: float, understood: tuple[Need, ...]) -> PassageHit:
+        """A passage with the found needs it speaks of: those passages carried the decision, so they
+        come first among an organisation's evidence, each group best match first."""
+        passage = self.index.corpus.passages[row]
+        keys = self._passage_needs[row]
+        return PassageHit(passage, score, tuple(need.label for need in understood if need.key in keys))
+
     def _unranked(self, text: str, language: str) -> Answer:
         """Every organisation in corpus order, for a situation the model cannot read."""
         results = tuple(
@@ -149,8 +157,8 @@ class Searcher:
             rows = np.flatnonzero(self._owners == org)
             if not np.isfinite(scores[org]) or (step.lexical and passage_scores[rows].max() <= 0):
                 continue  # no passage of this organisation matches at all
-            hits = sorted((PassageHit(self.index.corpus.passages[r], float(passage_scores[r])) for r in rows),
-                          key=lambda h: -h.score)
+            hits = sorted((self._hit(r, float(passage_scores[r]), understood) for r in rows),
+                          key=lambda h: (-len(h.carries), -h.score))
             results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
         if top_k is not None and top_k > 0:
             results = results[:top_k]

@@ -38,10 +38,12 @@ class Passage:
 
 @dataclass(frozen=True)
 class PassageHit:
-    """A passage with how well it matches the situation."""
+    """A passage with how well it matches the situation, and the needs found in the situation it
+    speaks of (plain labels), which is why it may have carried the decision."""
 
     passage: Passage
     score: float
+    carries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

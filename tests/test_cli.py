@@ -50,8 +50,9 @@ def test_search_json_has_child_house_first_with_its_passages(run):
     first = data["results"][0]
     assert first["name"] == "Child House" and first["website"] == "http://www.children.lt/"
     assert first["passages"] and all({"text", "score"} <= set(p) for p in first["passages"])
-    scores = [p["score"] for p in first["passages"]]
-    assert scores == sorted(scores, reverse=True)
+    # Passages that speak of the needs found in the situation come first, each group best match first.
+    order = [(-len(p["carries"]), -p["score"]) for p in first["passages"]]
+    assert order == sorted(order) and "a child" in first["passages"][0]["carries"]
     assert "urgent" in data and len(data["results"]) == 8
 
 

@@ -52,6 +52,14 @@ def test_trec_run_format(tmp_path: Path):
     assert path.read_text().splitlines() == ["q1 Q0 b 1 0.900000 full", "q1 Q0 a 2 0.200000 full"]
 
 
+def test_trec_run_round_trip(tmp_path: Path):
+    from assistant.evaluation import load_trec_run
+
+    run = {"q1": {"a": 0.9, "b": 0.2}, "q2": {"c": 0.5}}
+    write_trec_run(run, tmp_path / "r.trec", tag="x")
+    assert load_trec_run(tmp_path / "r.trec") == run
+
+
 def test_bundled_set_is_complete_and_split_in_halves():
     queries, qrels = load_queries(), load_qrels()
     assert len(queries) >= 150 and {q.id for q in queries} == set(qrels)
