@@ -153,6 +153,24 @@ def _records(corpus: Corpus) -> bytes:
     ).encode()
 
 
+# Exact search reads every vector for every query, so its time grows with the corpus; an HNSW graph
+# answers in well under a millisecond at any size here, for some recall and a slower build. Measured on
+# this 2-core machine with 384-dimensional vectors (benchmarks/scaling.py, results in benchmarks/results/).
+EXACT_LIMIT = 50_000
+
+
+def choose_index(passages: int, dimension: int) -> Any:
+    """An empty inner-product FAISS index for a corpus of this size: exact up to EXACT_LIMIT passages, HNSW above."""
+    import faiss
+
+    if passages <= EXACT_LIMIT:
+        return faiss.IndexFlatIP(dimension)
+    graph = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+    graph.hnsw.efConstruction = 40  # as measured; 80 doubles the build for a little recall
+    graph.hnsw.efSearch = 128  # saved with the index, so a loaded index searches as it was built to
+    return graph
+
+
 def build(corpus: Corpus, embedder: Embedder, directory: Path, show_progress: bool = False) -> SearchIndex:
     """Embed every passage and write the index folder.
 
@@ -171,7 +189,7 @@ def build(corpus: Corpus, embedder: Embedder, directory: Path, show_progress: bo
                           "Make it writable or set ASSISTANT_INDEX to a writable folder.") from error
     # Embedding happens outside the lock, so readers of the old index wait only for the writes.
     vectors = embedder.embed([p.text for p in corpus.passages], show_progress=show_progress)
-    flat = faiss.IndexFlatIP(embedder.dimension)
+    flat = choose_index(len(corpus.passages), embedder.dimension)
     flat.add(vectors)
     vector_bytes = faiss.serialize_index(flat).tobytes()
     record_bytes = _records(corpus)

@@ -1,0 +1,434 @@
+"""Benchmark the help finder against a plain sentence-transformers + FAISS build, side by side, in one run.
+
+    python benchmarks/bench.py                 # everything: in process, cold start, HTTP at 1/8/32 clients
+    python benchmarks/bench.py --quick         # in process only, a handful of queries (the smoke test)
+    python benchmarks/scaling.py               # index types on 10k/100k/1M synthetic passages (separate)
+
+Each measurement runs in its own Python process, so imports, threads and caches do not leak between
+them. The machine is shared and noisy: read the medians and the ratios to the baseline measured in
+the same run, not the absolute times. Prints a table and writes benchmarks/results/bench-<time>.json
+(timings only: no query text is written anywhere).
+
+HTTP clients speak Gradio's two-step protocol directly (POST /gradio_api/call/search, then GET
+/gradio_api/call/search/<event_id>), as an API user should; every request loop is bounded in count
+and time and sends traffic to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ROOT / "assistant" / "evaldata" / "queries.jsonl"
+PLAIN_APP = Path(__file__).resolve().parent / "plain_app.py"
+LEVELS = {1: 60, 8: 160, 32: 320}  # concurrent clients: requests sent at that level
+LEVEL_SECONDS = 30.0  # and no level runs longer than this
+
+
+def queries(limit: int | None = None) -> list[str]:
+    texts = [json.loads(line)["text"] for line in QUERIES.open(encoding="utf-8") if line.strip()]
+    return texts[:limit] if limit else texts
+
+
+def stats(times_ms: list[float]) -> dict:
+    if not times_ms:
+        return {"n": 0}
+    return {"n": len(times_ms), **{f"p{p}_ms": round(float(np.percentile(times_ms, p)), 3) for p in (50, 95, 99)}}
+
+
+def timed(fn, items, rounds: int = 1) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        for item in items:
+            started = time.perf_counter()
+            fn(item)
+            out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+# --- in-process workers (each runs in a child process and prints one JSON object) ---------------------
+
+def worker_assistant(limit: int | None, rounds: int) -> dict:
+    from assistant.config import Settings
+    from assistant.corpus import load_corpus
+    from assistant.index import build
+    from assistant.search import Searcher, open_searcher
+
+    started = time.perf_counter()
+    settings = Settings.from_env()
+    searcher = open_searcher(settings, say=lambda _: None)
+    opened = time.perf_counter() - started
+    texts = queries(limit)
+    model = searcher.embedder.inner  # the model alone, without the query cache
+    uncached = Searcher(searcher.index, model, settings)
+    timed(uncached.search, texts[:10])  # warm-up
+    result = {"path": type(model).__name__, "open_s": round(opened, 3),
+              "search": stats(timed(uncached.search, texts, rounds)),
+              "embed_only": stats(timed(lambda t: model.embed([t]), texts, rounds))}
+    timed(searcher.search, texts)  # fills the query cache
+    result["search_repeated"] = stats(timed(searcher.search, texts, rounds))
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = load_corpus(settings.corpus_dir)
+        started = time.perf_counter()
+        build(corpus, model, Path(scratch))
+        result["build_s"] = round(time.perf_counter() - started, 3)
+        result["passages"] = len(corpus.passages)
+    result["torch_imported"] = "torch" in sys.modules
+    return result
+
+
+def worker_baseline(limit: int | None, rounds: int, passages_file: str) -> dict:
+    sys.path.insert(0, str(PLAIN_APP.parent))
+    from plain_app import PlainSearch
+
+    passages = json.loads(Path(passages_file).read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    plain = PlainSearch(passages)  # loads the model, embeds the passages, builds the flat index
+    opened = time.perf_counter() - started
+    texts = queries(limit)
+    timed(plain.search, texts[:10])
+    result = {"path": "sentence-transformers + IndexFlatIP", "open_s": round(opened, 3),
+              "search": stats(timed(plain.search, texts, rounds)),
+              "embed_only": stats(timed(lambda t: plain.model.encode([t], normalize_embeddings=True), texts, rounds))}
+    started = time.perf_counter()
+    PlainSearch.__init__(plain, passages)
+    result["build_s"] = round(time.perf_counter() - started, 3)  # includes loading the model again
+    return result
+
+
+def run_worker(name: str, args: list[str], env: dict | None = None) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--worker", name, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=900, env={**os.environ, **(env or {})})
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {name} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- HTTP: Gradio's two-step protocol ------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def payload(info: dict | None, text: str) -> dict:
+    """All positional inputs of the endpoint: the text first, the others at their defaults."""
+    params = ((info or {}).get("named_endpoints", {}).get("/search", {}) or {}).get("parameters", [])
+    rest = [p.get("parameter_default") for p in params[1:]]
+    return {"data": [text, *rest]}
+
+
+async def call(client, base: str, body: dict) -> tuple[bool, float]:
+    started = time.perf_counter()
+    try:
+        posted = await client.post(f"{base}/gradio_api/call/search", json=body)
+        if posted.status_code != 200:
+            return False, (time.perf_counter() - started) * 1000
+        event_id = posted.json()["event_id"]
+        event = None
+        async with client.stream("GET", f"{base}/gradio_api/call/search/{event_id}") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                    if event in ("complete", "error"):
+                        break
+        return event == "complete", (time.perf_counter() - started) * 1000
+    except Exception:  # a refused or dropped connection is an error of the run, not of the benchmark
+        return False, (time.perf_counter() - started) * 1000
+
+
+async def load_level(base: str, info: dict | None, texts: list[str], clients: int, requests: int,
+                     seconds: float) -> dict:
+    import httpx
+
+    latencies, errors, sent = [], 0, 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async def one_client(offset: int):
+            nonlocal errors, sent
+            while sent < requests and time.perf_counter() < deadline:
+                body = payload(info, texts[(offset + sent) % len(texts)])
+                sent += 1
+                ok, ms = await call(client, base, body)
+                if ok:
+                    latencies.append(ms)
+                else:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client(i * 7) for i in range(clients)))
+        wall = time.perf_counter() - started
+    return {"clients": clients, "requests": sent, "errors": errors, "seconds": round(wall, 2),
+            "throughput_rps": round(len(latencies) / wall, 2), **stats(latencies)}
+
+
+def first_answer(base: str, text: str, process: subprocess.Popen, limit_s: float = 600) -> dict | None:
+    """Wait until the app answers a search; returns /gradio_api/info."""
+    import httpx
+
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {process.returncode}")
+        try:
+            info = httpx.get(f"{base}/gradio_api/info", timeout=5).json()
+            ok, _ = asyncio.run(_one(base, payload(info, text)))
+            if ok:
+                return info
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("the app did not answer in time")
+
+
+async def _one(base: str, body: dict):
+    import httpx
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        return await call(client, base, body)
+
+
+def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def cold_start(command, env: dict, log: Path, text: str) -> float:
+    """Seconds from starting ``command(port)`` to its first answered search."""
+    port = free_port()
+    started = time.perf_counter()
+    process = start(command(port), {**env, "ASSISTANT_PORT": str(port)}, log)
+    try:
+        first_answer(f"http://127.0.0.1:{port}", text, process)
+        return round(time.perf_counter() - started, 3)
+    finally:
+        stop(process)
+
+
+def serve_and_load(command: list[str], env: dict, log: Path, texts: list[str], port: int) -> dict:
+    base = f"http://127.0.0.1:{port}"
+    process = start(command, env, log)
+    try:
+        info = first_answer(base, texts[0], process)
+        asyncio.run(load_level(base, info, texts, 2, 20, 10))  # warm-up, not reported
+        levels = {str(c): asyncio.run(load_level(base, info, texts, c, n, LEVEL_SECONDS)) for c, n in LEVELS.items()}
+        return {"levels": levels, "peak_rss_mb": peak_rss_mb(process.pid)}
+    finally:
+        stop(process)
+
+
+def import_time(modules: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import {modules}"], check=True, cwd=ROOT, capture_output=True,
+                   env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+    return time.perf_counter() - started
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+def median(values: list[float]) -> float:
+    return round(float(np.median(values)), 3)
+
+
+def ratio(a, b) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def run(args) -> dict:
+    from assistant.config import Settings
+    from assistant.corpus import load_corpus
+
+    settings = Settings.from_env()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+    log = scratch / "apps.log"
+    passages_file = scratch / "passages.json"
+    corpus = load_corpus(settings.corpus_dir)
+    passages_file.write_text(json.dumps([{"organisation": p.organisation_id, "text": p.text} for p in corpus.passages]))
+    limit = args.queries
+    texts = queries(limit)
+    report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                "load_before": os.getloadavg()[0]},
+                    "queries": len(texts), "rounds": args.rounds, "passages": len(corpus.passages)}
+    try:
+        # The index the in-process assistant reads: a private copy, so the run never rewrites index/.
+        index_dir = scratch / "index"
+        shutil.copytree(settings.index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
+        env = {"ASSISTANT_INDEX": str(index_dir)}
+        say = print if not args.json_only else (lambda *_: None)
+        say("in process: assistant ...")
+        report["assistant"] = run_worker("assistant", [str(limit or 0), str(args.rounds)], env)
+        say("in process: plain baseline ...")
+        report["baseline"] = run_worker("baseline", [str(limit or 0), str(args.rounds), str(passages_file)])
+        if not args.quick:
+            say("in process: assistant on the sentence-transformers path ...")
+            report["assistant_st"] = run_worker("assistant", [str(limit or 0), str(args.rounds)],
+                                                {**env, "ASSISTANT_FAST_PATH": "0"})
+            app = [sys.executable, str(ROOT / "app.py")]
+            plain = [sys.executable, str(PLAIN_APP), str(passages_file)]
+            app_at = lambda port: app  # noqa: E731 - the app reads ASSISTANT_PORT
+            plain_at = lambda port: [*plain, str(port)]  # noqa: E731
+            cold: dict = {}
+            say("cold start: nothing built yet (index and model export) ...")
+            fresh = scratch / "fresh-index"
+            cold["app_no_index_no_model_cache_s"] = cold_start(app_at, {"ASSISTANT_INDEX": str(fresh)}, log, texts[0])
+            say("cold start: model cache kept, no index ...")
+            no_index = scratch / "no-index"
+            shutil.copytree(fresh / "onnx", no_index / "onnx")
+            cold["app_no_index_s"] = cold_start(app_at, {"ASSISTANT_INDEX": str(no_index)}, log, texts[0])
+            say("cold start: prebuilt index (3 times), plain app (3 times), bare imports (3 times) ...")
+            prebuilt, plains, imports = [], [], []
+            for _ in range(3):
+                prebuilt.append(cold_start(app_at, {"ASSISTANT_INDEX": str(fresh)}, log, texts[0]))
+                plains.append(cold_start(plain_at, {}, log, texts[0]))
+                imports.append(import_time("sentence_transformers, gradio"))
+            cold.update({"app_prebuilt_index_s": median(prebuilt), "app_prebuilt_index_all_s": prebuilt,
+                         "plain_app_s": median(plains), "plain_app_all_s": plains,
+                         "import_sentence_transformers_and_gradio_s": median(imports)})
+            report["cold_start"] = cold
+            say("HTTP: assistant app at 1, 8, 32 clients ...")
+            port = free_port()
+            report["http_assistant"] = serve_and_load(
+                app, {"ASSISTANT_INDEX": str(fresh), "ASSISTANT_PORT": str(port), "ASSISTANT_QUERY_CACHE": "0"},
+                log, texts, port)
+            say("HTTP: plain Gradio app at 1, 8, 32 clients ...")
+            port = free_port()
+            report["http_baseline"] = serve_and_load(plain_at(port), {}, log, texts, port)
+        report["machine"]["load_after"] = os.getloadavg()[0]
+        report["ratios"] = ratios(report)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return report
+
+
+def ratios(report: dict) -> dict:
+    a, b = report["assistant"], report["baseline"]
+    out = {"search_p50_vs_baseline": ratio(a["search"]["p50_ms"], b["search"]["p50_ms"]),
+           "search_p95_vs_baseline": ratio(a["search"]["p95_ms"], b["search"]["p95_ms"]),
+           "repeated_p50_vs_baseline": ratio(a["search_repeated"]["p50_ms"], b["search"]["p50_ms"]),
+           "embed_p50_vs_baseline": ratio(a["embed_only"]["p50_ms"], b["embed_only"]["p50_ms"]),
+           "build_vs_baseline": ratio(a["build_s"], b["build_s"])}
+    cold = report.get("cold_start")
+    if cold:
+        out["cold_prebuilt_vs_imports"] = ratio(cold["app_prebuilt_index_s"],
+                                                cold["import_sentence_transformers_and_gradio_s"])
+        out["cold_prebuilt_vs_plain_app"] = ratio(cold["app_prebuilt_index_s"], cold["plain_app_s"])
+    if "http_assistant" in report:
+        ha, hb = report["http_assistant"]["levels"], report["http_baseline"]["levels"]
+        out["http_1_p50_vs_baseline_in_process_p50"] = ratio(ha["1"].get("p50_ms"), b["search"]["p50_ms"])
+        for c in ha:
+            out[f"http_{c}_p50_vs_baseline"] = ratio(ha[c].get("p50_ms"), hb[c].get("p50_ms"))
+            out[f"http_{c}_throughput_vs_baseline"] = ratio(ha[c]["throughput_rps"], hb[c]["throughput_rps"])
+        out["peak_rss_vs_baseline"] = ratio(report["http_assistant"]["peak_rss_mb"],
+                                            report["http_baseline"]["peak_rss_mb"])
+    return out
+
+
+def table(report: dict) -> str:
+    a, b, s = report["assistant"], report["baseline"], report.get("assistant_st")
+    rows = [("measure", "assistant", "plain baseline", "ratio"),
+            ("path", a["path"], "sentence-transformers", ""),
+            ("torch imported to serve", str(a["torch_imported"]), "True", "")]
+    for key, label in (("search", "search, in process"), ("embed_only", "model alone"),
+                       ("search_repeated", "search, repeated query")):
+        for p in ("p50", "p95", "p99"):
+            mine, base = a[key][f"{p}_ms"], b["search" if key == "search_repeated" else key][f"{p}_ms"]
+            rows.append((f"{label} {p} ms", f"{mine:.2f}", f"{base:.2f}", f"{mine / base:.2f}"))
+    if s:
+        rows.append(("search on the s-t path p50 ms", f"{s['search']['p50_ms']:.2f}", f"{b['search']['p50_ms']:.2f}",
+                     f"{s['search']['p50_ms'] / b['search']['p50_ms']:.2f}"))
+    rows.append(("index build s", f"{a['build_s']:.2f}", f"{b['build_s']:.2f}", f"{a['build_s'] / b['build_s']:.2f}"))
+    cold = report.get("cold_start")
+    if cold:
+        imports = cold["import_sentence_transformers_and_gradio_s"]
+        rows.append(("start to first answer, index built s", f"{cold['app_prebuilt_index_s']:.2f}",
+                     f"{cold['plain_app_s']:.2f}", f"{cold['app_prebuilt_index_s'] / cold['plain_app_s']:.2f}"))
+        rows.append(("  vs import s-t + gradio s", f"{cold['app_prebuilt_index_s']:.2f}", f"{imports:.2f}",
+                     f"{cold['app_prebuilt_index_s'] / imports:.2f}"))
+        rows.append(("start, no index (model cached) s", f"{cold['app_no_index_s']:.2f}", "", ""))
+        rows.append(("start, nothing built (export too) s", f"{cold['app_no_index_no_model_cache_s']:.2f}", "", ""))
+    if "http_assistant" in report:
+        ha, hb = report["http_assistant"], report["http_baseline"]
+        for c, mine in ha["levels"].items():
+            base = hb["levels"][c]
+            for p in ("p50", "p95"):
+                if f"{p}_ms" in mine and f"{p}_ms" in base:
+                    rows.append((f"HTTP {c} clients {p} ms", f"{mine[f'{p}_ms']:.1f}", f"{base[f'{p}_ms']:.1f}",
+                                 f"{mine[f'{p}_ms'] / base[f'{p}_ms']:.2f}"))
+            rows.append((f"HTTP {c} clients req/s (errors)", f"{mine['throughput_rps']:.1f} ({mine['errors']})",
+                         f"{base['throughput_rps']:.1f} ({base['errors']})",
+                         f"{ratio(mine['throughput_rps'], base['throughput_rps'])}"))
+        rows.append(("app peak RSS MB", f"{ha['peak_rss_mb']}", f"{hb['peak_rss_mb']}",
+                     f"{ratio(ha['peak_rss_mb'], hb['peak_rss_mb'])}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the help finder beside a plain baseline.")
+    parser.add_argument("--quick", action="store_true", help="in process only (no HTTP, no cold starts)")
+    parser.add_argument("--queries", type=int, default=None, help="use only the first N bundled queries")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the queries in process")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results"), help="folder for the JSON")
+    parser.add_argument("--json-only", action="store_true", help="print only the path of the JSON")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args(argv)
+    if args.worker:
+        limit, rounds = int(rest[0]) or None, int(rest[1])
+        if args.worker == "assistant":
+            print(json.dumps(worker_assistant(limit, rounds)))
+        else:
+            print(json.dumps(worker_baseline(limit, rounds, rest[2])))
+        return 0
+    report = run(args)
+    report["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"bench-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}{'-quick' if args.quick else ''}.json"
+    path.write_text(json.dumps(report, indent=1))
+    if not args.json_only:
+        print(table(report))
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""How the passage index scales: exact flat search against HNSW and IVF on synthetic unit vectors.
+
+Random unit vectors stand in for passage embeddings (dimension 384, as all-MiniLM-L6-v2).
+Queries are passages plus noise (cosine about 0.7 to their source), so each query has real near
+neighbours, as a person's situation has passages that match it. Pure random queries in 384
+dimensions have no structure at all and are the worst case for any approximate index.
+
+    python benchmarks/scaling.py [--sizes 10000,100000,1000000] [--out benchmarks/results]
+
+Not part of CI: the 1M run builds indexes for minutes and holds ~3 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+DIM, K, QUERIES = 384, 10, 200
+
+
+def unit_rows(rng: np.random.Generator, n: int, dim: int = DIM) -> np.ndarray:
+    out = np.empty((n, dim), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        block = rng.standard_normal((min(100_000, n - start), dim), dtype=np.float32)
+        out[start:start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return out
+
+
+def near_queries(rng: np.random.Generator, data: np.ndarray, n: int = QUERIES) -> np.ndarray:
+    picks = data[rng.choice(len(data), n, replace=False)]
+    noisy = picks + rng.standard_normal(picks.shape, dtype=np.float32) / math.sqrt(DIM)
+    return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+
+
+def one_by_one(index, queries: np.ndarray) -> tuple[list[float], np.ndarray]:
+    """Latency of single queries, as the app sends them, and the rows found."""
+    times, found = [], []
+    for q in queries:
+        started = time.perf_counter()
+        _, rows = index.search(q.reshape(1, -1), K)
+        times.append((time.perf_counter() - started) * 1000)
+        found.append(rows[0])
+    return times, np.array(found)
+
+
+def recall(found: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.mean([len(set(f) & set(e)) / K for f, e in zip(found, exact)]))
+
+
+def summary(times: list[float]) -> dict:
+    return {"p50_ms": round(float(np.percentile(times, 50)), 3), "p95_ms": round(float(np.percentile(times, 95)), 3),
+            "p99_ms": round(float(np.percentile(times, 99)), 3)}
+
+
+def run_size(n: int, budget_s: float, say) -> list[dict]:
+    import faiss
+
+    rng = np.random.default_rng(n)
+    data = unit_rows(rng, n)
+    queries = near_queries(rng, data)
+    rows = []
+
+    started = time.perf_counter()
+    flat = faiss.IndexFlatIP(DIM)
+    flat.add(data)
+    build = time.perf_counter() - started
+    times, exact = one_by_one(flat, queries)
+    rows.append({"n": n, "index": "flat (exact)", "build_s": round(build, 2), **summary(times), "recall_at_10": 1.0,
+                 "bytes": int(faiss.serialize_index(flat).size)})
+    say(rows[-1])
+
+    hnsw = faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = 40
+    started = time.perf_counter()
+    for start in range(0, n, 50_000):  # in parts, so a run over budget stops instead of running on
+        hnsw.add(data[start:start + 50_000])
+        if time.perf_counter() - started > budget_s and start + 50_000 < n:
+            rows.append({"n": n, "index": "hnsw32", "skipped": f"build passed the {budget_s:.0f} s budget at "
+                         f"{start + 50_000} rows"})
+            say(rows[-1])
+            break
+    else:
+        build = time.perf_counter() - started
+        size = int(faiss.serialize_index(hnsw).size)
+        for ef in (64, 128):
+            hnsw.hnsw.efSearch = ef
+            times, found = one_by_one(hnsw, queries)
+            rows.append({"n": n, "index": f"hnsw32 efSearch={ef}", "build_s": round(build, 2), **summary(times),
+                         "recall_at_10": round(recall(found, exact), 4), "bytes": size})
+            say(rows[-1])
+
+    nlist = int(4 * math.sqrt(n))
+    quantizer = faiss.IndexFlatIP(DIM)
+    ivf = faiss.IndexIVFFlat(quantizer, DIM, nlist, faiss.METRIC_INNER_PRODUCT)
+    started = time.perf_counter()
+    ivf.train(data[rng.choice(n, min(n, 40 * nlist), replace=False)])
+    ivf.add(data)
+    build = time.perf_counter() - started
+    size = int(faiss.serialize_index(ivf).size)
+    for nprobe in (8, 32):
+        ivf.nprobe = nprobe
+        times, found = one_by_one(ivf, queries)
+        rows.append({"n": n, "index": f"ivf{nlist} nprobe={nprobe}", "build_s": round(build, 2), **summary(times),
+                     "recall_at_10": round(recall(found, exact), 4), "bytes": size})
+        say(rows[-1])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--budget", type=float, default=600, help="seconds one HNSW build may take")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    args = parser.parse_args()
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        rows += run_size(n, args.budget, say=lambda row: print(json.dumps(row), flush=True))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"scaling-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    path.write_text(json.dumps({"dimension": DIM, "k": K, "queries": QUERIES, "rows": rows}, indent=1))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
