@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test index clean
+.PHONY: setup run test browser index clean
 
 setup: $(VENV)/.installed
 
@@ -22,8 +22,15 @@ index: setup
 run: index
 	$(PY) app.py
 
-test: setup
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
+test: setup browser
 	$(PY) -m pytest
+
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+		|| echo "Could not install chromium; the browser tests will skip (and fail in CI)."; \
+	fi
 
 clean:
 	rm -rf $(VENV) index/*.faiss index/*.json

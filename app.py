@@ -1,7 +1,8 @@
 """The Gradio interface: a situation in, organisations that can help out, with the evidence.
 
-Run ``python app.py`` (host and port from ASSISTANT_HOST / ASSISTANT_PORT or --host / --port).
-Importing this module starts nothing; ``build_demo`` makes the interface for a loaded searcher.
+Run ``python app.py`` (host and port from ASSISTANT_HOST / ASSISTANT_PORT or --host / --port; it binds
+to 127.0.0.1 unless told otherwise). Importing this module starts nothing; ``build_demo`` makes the
+interface for a loaded searcher and ``serve`` launches it with the hardened defaults.
 """
 
 from __future__ import annotations
@@ -9,64 +10,78 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from typing import Any
+import sys
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Before Gradio is imported: it reads these once. Only the exact string "True" turns analytics on.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
-from assistant.render import answer_html, answer_json  # noqa: E402
+from assistant.page import CSS, HEAD  # noqa: E402
 from assistant.search import Searcher, open_searcher  # noqa: E402
+from assistant.ui import build_blocks  # noqa: E402
 
-EXAMPLES = [
-    "My daughter told me an adult touched her. What can I do?",
-    "He took my passport and makes me work without pay.",
-    "Our son has not come home for a week.",
-    "Who pays my hospital bills after I was assaulted?",
-]
-INTRO = (
-    "## Find help after a crime\n"
-    "Describe what happened or what you need, in your own words. "
-    "You will see organisations that can help, why each was suggested, and how to reach them. "
-    "**In danger right now? Call 112** (free, from any phone). Nothing you type here is stored."
-)
+QUEUE_SIZE = 64  # waiting searches; beyond this a person sees "This application is currently busy. Please try again."
+CONCURRENCY = 4  # searches at once: two cores, and the model is the bottleneck
+_HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer")]
+
+
+class NoStore:
+    """ASGI middleware: no browser or proxy keeps a copy of any response, and no address leaks onwards.
+
+    Pure ASGI rather than BaseHTTPMiddleware, so streamed (SSE) responses pass through unbuffered.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in _HEADERS}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message["headers"] = kept + _HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def build_demo(searcher: Searcher) -> gr.Blocks:
     """The interface over one loaded searcher."""
+    return build_blocks(searcher)
 
-    def find_help(text: str) -> str:
-        answer = searcher.search(text)
-        return answer_html(answer, searcher.settings.evidence)
 
-    def search(situation: str) -> dict[str, Any]:
-        """Rank organisations for a situation; the same JSON object as ``assistant search --json``."""
-        return answer_json(searcher.search(situation), evidence=searcher.settings.evidence)
-
-    with gr.Blocks(title="Help for victims of crime", analytics_enabled=False) as demo:
-        gr.Markdown(INTRO)
-        situation = gr.Textbox(label="What happened, or what do you need?", lines=3, max_lines=12,
-                               placeholder="For example: my husband hits me and I am afraid to go home")
-        button = gr.Button("Find help", variant="primary")
-        gr.Examples(EXAMPLES, inputs=situation, label="Examples")
-        results = gr.HTML(label="Organisations that can help")
-        for trigger in (button.click, situation.submit):
-            trigger(find_help, situation, results, api_visibility="private")
-        gr.api(search, api_name="search")
-    return demo
+def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, **launch):
+    """Launch with the hardened defaults: bounded queue, no caching, no monitoring, no uploads, no error details."""
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    return demo.launch(server_name=host, server_port=port, show_error=False, enable_monitoring=False,
+                       max_file_size=1, footer_links=[], ssr_mode=False, css=CSS, head=HEAD,
+                       app_kwargs={"middleware": [Middleware(NoStore)]}, **launch)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the help finder.")
-    parser.add_argument("--host", default=None)
-    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--host", default=None, help="address to bind (ASSISTANT_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="port (ASSISTANT_PORT, default 7860)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(host=args.host, port=args.port)
-    searcher = open_searcher(settings, say=logging.getLogger("assistant").info)
-    build_demo(searcher).queue(default_concurrency_limit=4).launch(
-        server_name=settings.host, server_port=settings.port, show_error=False)
+    from assistant.corpus import CorpusError
+    from assistant.embedder import ModelError
+    from assistant.index import IndexProblem
+
+    try:
+        searcher = open_searcher(settings, say=logging.getLogger("assistant").info)
+    except (CorpusError, ModelError, IndexProblem) as error:
+        sys.exit(f"error: {error}")
+    serve(build_demo(searcher), settings.host, settings.port)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,8 @@ def answer_json(answer: Answer, query_id: Any = None, evidence: int | None = Non
         "query": answer.query,
         "message": answer.message,
         "truncated": answer.truncated,
+        "urgent": answer.urgent,
+        "urgent_reason": answer.urgent_reason,
         "results": [organisation_json(r, evidence) for r in answer.results],
     })
     return data

@@ -1,0 +1,218 @@
+"""The real app in a real browser (Debian's Chromium driven by Playwright): what a person sees and does.
+
+Skipped when Chromium or Playwright is missing, except in CI (``CI=true``), where that is a failure:
+the Makefile's ``test`` target installs Chromium. Screenshots go to test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = os.environ.get("ASSISTANT_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+NEUTRAL = "https://www.google.com/"
+
+
+def _missing(what: str):
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{what} is missing in CI; `make test` installs it (apt-get install chromium chromium-driver)")
+    pytest.skip(f"{what} is not installed (make test installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(real_searcher):
+    from app import build_demo, serve
+
+    demo = build_demo(real_searcher)
+    _, url, _ = serve(demo, "127.0.0.1", _free_port(), prevent_thread_lock=True, quiet=True)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _missing(f"Chromium ({CHROMIUM})")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright for Python")
+    with sync_playwright() as playwright:
+        # A persistent context over a fresh, empty profile folder: nothing from an earlier run.
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
+            args=FLAGS, accept_downloads=True, viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # The machine is offline: the neutral site is answered locally, anything else outside the app is refused.
+    page.route("https://www.google.com/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<title>Google</title><p>neutral page</p>"))
+    page.route(lambda url: not url.startswith(app_url) and not url.startswith(NEUTRAL) and not url.startswith("data:"),
+               lambda route: route.abort())
+    page.goto("about:blank")
+    page.goto(app_url)
+    page.wait_for_selector("#find-button", timeout=30_000)
+    yield page
+    page.close()
+
+
+def open_tab(page, name: str):
+    """Click a tab; at phone width the last ones sit behind the "More tabs" button."""
+    tab = page.get_by_role("tab", name=name)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
+    else:
+        page.get_by_role("button", name="More tabs").click()
+        page.locator("button:visible", has_text=name).last.click()
+
+
+def search(page, text: str):
+    page.fill("#situation textarea", text)
+    page.click("#find-button")
+    page.wait_for_selector("#results article.org-card", timeout=30_000)
+    return page.locator("#results article.org-card h3").all_inner_texts()
+
+
+def test_a_situation_gives_ranked_cards_with_evidence(page):
+    names = search(page, "My daughter told me an adult touched her. What can I do?")
+    assert len(names) >= 3 and names[0].startswith("1. ")
+    assert "Child House" in names[0]
+    assert page.locator("#results article.org-card").first.locator("ul.evidence li").count() >= 1
+    assert page.locator(".urgent-banner").count() == 0
+    page.screenshot(path=str(SHOTS / "results-desktop.png"), full_page=True)
+
+
+def test_an_urgent_situation_shows_the_banner_first(page):
+    search(page, "he is kicking the door and says he will kill me tonight")
+    banner = page.locator("#results .urgent-banner")
+    assert banner.is_visible()
+    text = banner.inner_text()
+    assert "112" in text and "8 800 66 366" in text and "Klaipeda" in text
+    first_card = page.locator("#results article.org-card").first
+    assert banner.bounding_box()["y"] < first_card.bounding_box()["y"]
+    page.screenshot(path=str(SHOTS / "urgent-banner.png"))
+
+
+def test_filters_change_the_results(page):
+    before = search(page, "I need help and someone to talk to")
+    page.get_by_text("Filter the results (optional)").click()
+    page.locator("#groups label", has_text="Human trafficking").click()
+    page.wait_for_function("(n) => document.querySelectorAll('#results article.org-card').length < n",
+                           arg=len(before), timeout=30_000)
+    after = page.locator("#results article.org-card h3").all_inner_texts()
+    assert 0 < len(after) < len(before)
+    assert not any("Child House" in name for name in after)
+    page.screenshot(path=str(SHOTS / "filters-results.png"), full_page=True)
+    open_tab(page, "All organisations")
+    page.locator("#browse-services label", has_text="Compensation").click()
+    page.wait_for_function("() => document.querySelectorAll('#browse-list article.org-card').length === 1")
+    assert "1 of 8 organisations" in page.locator("#browse-list").inner_text()
+    assert "Ministry of Justice" in page.locator("#browse-list").inner_text()
+
+
+def test_browse_and_detail_without_a_query(page):
+    open_tab(page, "All organisations")
+    assert page.locator("#browse-list article.org-card").count() == 8
+    page.locator("#which input").click()
+    page.get_by_role("option", name="Klaipeda Social and Psychological Support Centre").click()
+    detail = page.locator("#detail .org-detail")
+    detail.wait_for(timeout=30_000)
+    text = detail.inner_text()
+    assert "8 800 66 366" in text and "https://www.ksppc.lt" in text and "2025-01-03" in text
+    assert "tries to prevent suicides" in text and "lt-help-and-support-for-victims-of-crime.txt" in text
+
+
+def test_the_referral_export_holds_the_chosen_organisations(page):
+    search(page, "my husband hits me and I am afraid to go home")
+    open_tab(page, "Referral list")
+    for name in ("Klaipeda Social and Psychological Support Centre", "Ministry of Justice"):
+        page.locator("#chosen label", has_text=name).click()
+    page.click("#make-referral")
+    page.wait_for_function("() => document.querySelector('#referral-markdown textarea').value.includes('## 2.')",
+                           timeout=30_000)
+    markdown = page.locator("#referral-markdown textarea").input_value()
+    assert "Klaipeda Social and Psychological Support Centre" in markdown and "Ministry of Justice" in markdown
+    assert "Child House" not in markdown and "my husband hits me" not in markdown
+    with page.expect_download() as download:
+        page.click("#download")
+    assert download.value.suggested_filename == "referral-list.md"
+    assert Path(download.value.path()).read_text(encoding="utf-8") == markdown
+    assert "8 800 66 366" in page.locator("#referral-print").inner_text()
+    page.screenshot(path=str(SHOTS / "referral.png"), full_page=True)
+
+
+def _left_for_good(page, app_url):
+    page.wait_for_url(NEUTRAL + "**", timeout=10_000)
+    assert page.title() == "Google"
+    page.go_back()
+    page.wait_for_timeout(500)
+    assert not page.url.startswith(app_url), "Back returned to the app"
+    assert "Why this was suggested" not in page.content()
+
+
+def test_quick_exit_button_leaves_and_back_does_not_return(page, app_url):
+    search(page, "he took my passport")
+    page.click("#quick-exit")
+    _left_for_good(page, app_url)
+
+
+def test_shift_three_times_leaves_and_back_does_not_return(page, app_url):
+    search(page, "he took my passport")
+    page.focus("#situation textarea")
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    _left_for_good(page, app_url)
+
+
+def test_phone_width_shows_the_exit_button_on_every_view(page):
+    page.set_viewport_size({"width": 375, "height": 740})
+    search(page, "i want to die")
+    for tab in ("Find help", "All organisations", "Referral list", "Safety and privacy"):
+        open_tab(page, tab)
+        page.mouse.wheel(0, 600)
+        box = page.locator("#quick-exit").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375 and 0 <= box["y"] < 60, tab
+    open_tab(page, "Find help")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "phone-375-urgent.png"))
+    page.evaluate("window.scrollTo(0, 900)")
+    page.screenshot(path=str(SHOTS / "phone-375-scrolled.png"))
+
+
+def test_keyboard_first_stop_is_quick_exit_and_every_field_is_labelled(page):
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "quick-exit"
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, textarea, select')]
+        .filter(e => e.type !== 'hidden' && e.offsetParent !== null)
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+        .map(e => e.outerHTML.slice(0, 120))""")
+    assert unlabelled == []
+
+
+def test_markup_typed_by_a_person_never_runs(page):
+    search(page, '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> help after assault')
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__xss === undefined")

@@ -1,0 +1,128 @@
+"""The danger detector: phrasings written from the definition (not taken from the labelled set)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import load_corpus
+from assistant.safety import Danger, crisis_line, danger_metrics, detect_danger, normalise
+
+ROOT = Path(__file__).resolve().parent.parent
+DANGER_SET = ROOT / "assistant" / "evaldata" / "danger.jsonl"
+
+URGENT = [
+    "my boyfriend is beating me right now",
+    "hes strangling my sister what do i do",
+    "There is a man banging on my front door and shouting he will get in",
+    "my ex is outside the house with a knife",
+    "I am hiding in the wardrobe, he is looking for me",
+    "He said that he will kill me when he gets home tonight",
+    "my husband threatened to kill me and the kids tonight",
+    "I'll be dead by morning if I stay here",
+    "they locked me in the basement and took my phone",
+    "the owner keeps our passports and never lets us leave the farm",
+    "my sister is held against her will by her pimp",
+    "I want to kill myslef",
+    "i realy want to die",
+    "i dont want to be alive anymore",
+    "everyone would be better off without me",
+    "I have been having suicdal thoughts every night",
+    "i took a whole bottle of pills",
+    "Im going to end it all tonight",
+    "i keep cutting myself when it gets bad",
+    "my 14 year old daughter is cutting herself and says she wants to die",
+    "I have the urge to hurt myself again",
+    "I tried to kill myself last year and I want to do it again",
+    "im bein hit pls come",
+    "he texted he is coming to get rid of me",
+    "she says shell stab me tonight",
+    "he loaded his rifle and is looking at me",
+    "cant get out of the flat, they took my phone and passport",
+    "i wrote a farewell note",
+    "sitting on the roof edge now",
+    "what is the point in going on",
+    "i think about ending things tonight",
+    "carved my thighs again",
+]
+NOT_URGENT = [
+    "this traffic is killing me",
+    "my phone died and I lost the numbers of the lawyers",
+    "I am dying to know how compensation works",
+    "My mum will kill me if I come home late again",
+    "I'm writing an essay about suicide prevention in Lithuania",
+    "What are the statistics on domestic violence?",
+    "How does a suicide helpline work?",
+    "I was beaten by my father when I was a child",
+    "I was trafficked to Germany in 2015 and want compensation now",
+    "I tried to kill myself five years ago and I'm doing well now",
+    "I am not suicidal, I just need a lawyer",
+    "I locked myself out of my flat",
+    "Who pays my hospital bills after I was assaulted?",
+    "I cut myself while cooking",
+    "I don't want to live with him anymore, where can I find a shelter?",
+    "my teacher will murder me lol",
+    "I'm thinking about ending it with my boyfriend",
+    "I burned my hand while cooking",
+    "we stood on the bridge and took photos last summer",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", URGENT)
+def test_urgent_situations_are_noticed(text):
+    danger = detect_danger(text)
+    assert danger.urgent, text
+    assert danger.reason and "sounds like" in danger.reason
+
+
+@pytest.mark.parametrize("text", NOT_URGENT)
+def test_idioms_topics_and_past_harm_are_not_urgent(text):
+    assert detect_danger(text) == Danger(False)
+
+
+def test_odd_input_is_never_urgent_and_never_fails():
+    for odd in (None, 42, ["kill myself"], "\x00\u202e", "🙂" * 1000, "a" * 100_000):
+        assert detect_danger(odd).urgent is False
+
+
+def test_normalise_opens_contractions_and_mends_typos():
+    assert normalise("He's kiliing me, I can't") == "he is kiliing me , i can not"
+    assert normalise("I wnat to kill myslef") == "i want to kill myself"
+
+
+def test_crisis_line_comes_from_the_corpus():
+    line = crisis_line(load_corpus(ROOT / "corpus"))
+    assert line is not None
+    assert line.organisation == "Klaipeda Social and Psychological Support Centre"
+    assert line.phone == "8 800 66 366"
+    assert line.phone in line.passage
+
+
+def test_crisis_line_is_none_when_no_organisation_speaks_of_suicide(tmp_path):
+    page = (ROOT / "corpus" / "lt-help-and-support-for-victims-of-crime.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "page.txt").write_text(page.replace("suicides", "loneliness"), encoding="utf-8")
+    assert crisis_line(load_corpus(folder)) is None
+
+
+def test_metrics_count_every_kind_of_call(tmp_path):
+    path = tmp_path / "set.jsonl"
+    items = [("he is hitting me right now", True), ("i want to die", True), ("my phone died", True),
+             ("essay on suicide", False), ("kill myself", False)]
+    path.write_text("\n".join(json.dumps({"_id": str(i), "text": t, "urgent": u}) for i, (t, u) in enumerate(items)))
+    metrics = danger_metrics(path)
+    assert (metrics["tp"], metrics["fn"], metrics["fp"], metrics["tn"]) == (2, 1, 1, 1)
+    assert metrics["recall"] == pytest.approx(2 / 3) and metrics["precision"] == pytest.approx(2 / 3)
+    assert [m["text"] for m in metrics["misses"]] == ["my phone died", "kill myself"]
+
+
+def test_detector_floor_on_the_labelled_set():
+    """Missing a person in danger is the worse error: recall is held higher than precision."""
+    metrics = danger_metrics(DANGER_SET)
+    assert metrics["tp"] + metrics["fn"] >= 30
+    assert metrics["recall"] >= 0.97, metrics["misses"]
+    assert metrics["precision"] >= 0.90, metrics["misses"]

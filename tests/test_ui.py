@@ -1,0 +1,198 @@
+"""The app's handlers, as wired into the interface: escaping, filters, referral, errors, privacy."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.index import load_or_build
+from assistant.search import Searcher
+from assistant.texts import SORRY
+from assistant.ui import EVALUATION_MISSING, Handlers, build_blocks
+
+ROOT = Path(__file__).resolve().parent.parent
+PAYLOADS = [
+    '<img src=x onerror=alert(1)>',
+    '<script>alert(1)</script>',
+    '<a href="javascript:alert(1)">click</a> javascript:alert(1)',
+    '[click me](javascript:alert(1)) ![x](javascript:alert(1))',
+]
+SECRET = "zebracorn"  # a word no corpus, model or library would log by itself
+
+
+def searcher_over(corpus_dir: Path, index_dir: Path, embedder) -> Searcher:
+    index = load_or_build(corpus_dir, index_dir, embedder, say=lambda _: None)
+    return Searcher(index, embedder, Settings(corpus_dir=corpus_dir, index_dir=index_dir))
+
+
+@pytest.fixture
+def handlers(corpus_dir, tmp_path, fake_embedder) -> Handlers:
+    return Handlers(searcher_over(corpus_dir, tmp_path / "index", fake_embedder))
+
+
+@pytest.fixture
+def hostile_handlers(tmp_path, fake_embedder) -> Handlers:
+    """A corpus whose own text carries markup, as a tampered or badly scraped page might."""
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    page = (ROOT / "corpus" / "lt-help-and-support-for-victims-of-crime.txt").read_text(encoding="utf-8")
+    page = page.replace("provides help for children victims of sexual and other types of abuse.",
+                        "provides help for children " + " ".join(PAYLOADS))
+    page = page.replace("- accompanies children", "- accompanies <script>alert(2)</script> children")
+    (folder / "lt-page.txt").write_text(page, encoding="utf-8")
+    return Handlers(searcher_over(folder, tmp_path / "index", fake_embedder))
+
+
+class _LiveMarkup(HTMLParser):
+    """Collects what a browser would act on: script-capable tags, event handlers, non-http(s) links."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "img", "iframe", "object", "embed", "svg", "math", "style", "form", "base", "meta"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag}[{name}]")
+            if name in ("href", "src", "action", "formaction") and not re.match(r"(https?:|tel:)", value or ""):
+                self.found.append(f"{tag}[{name}={value}]")
+
+
+def live_markup(html: str) -> list[str]:
+    parser = _LiveMarkup()
+    parser.feed(html)
+    return parser.found
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_markup_typed_by_a_person_is_never_live(handlers, payload):
+    html, _ = handlers.find_help(payload + " my child was abused", [], [])
+    assert live_markup(html) == []
+    assert "org-card" in html
+
+
+def test_markup_in_corpus_text_is_never_live_in_any_view(hostile_handlers):
+    h = hostile_handlers
+    views = [h.find_help("children abuse help", [], [])[0], h.browse([], []), h.detail("Child House"),
+             h.referral(["Child House"], {})[2]]
+    for html in views:
+        assert "Child House" in html
+        assert live_markup(html) == [], html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html or "&lt;script&gt;" in html
+
+
+def test_an_urgent_situation_puts_the_banner_first(handlers):
+    html, _ = handlers.find_help("hes choking my mum right now", [], [])
+    assert html.startswith('<section class="urgent-banner" role="alert"')
+    banner = html.split("</section>")[0]
+    assert "112" in banner and "8 800 66 366" in banner and "Klaipeda Social and Psychological Support Centre" in banner
+    calm, _ = handlers.find_help("Who pays my hospital bills after I was assaulted?", [], [])
+    assert "urgent-banner" not in calm
+
+
+def test_filters_narrow_the_results(handlers):
+    text = "I need help and someone to talk to"
+    everything, _ = handlers.find_help(text, [], [])
+    children, _ = handlers.find_help(text, ["Children"], [])
+    assert children.count("org-card") < everything.count("org-card")
+    assert "Ministry of Justice" not in children and "Child House" in children
+    none, _ = handlers.find_help(text, ["Witnesses"], ["Safe shelter"])
+    assert "No organisation in the results matches these filters" in none
+    assert handlers.refilter("   ", ["Children"], []) == ("", {})
+
+
+def test_browse_shows_every_organisation_and_detail_shows_every_passage(handlers):
+    listing = handlers.browse([], [])
+    assert listing.count("<article") == 8 and "8 of 8 organisations" in listing
+    assert handlers.browse([], ["Compensation"]).count("<article") == 1
+    detail = handlers.detail("Klaipeda Social and Psychological Support Centre")
+    assert detail.count("<li>") >= 6  # the description and all five services
+    for part in ("https://www.ksppc.lt", "8 800 66 366", "lt-help-and-support-for-victims-of-crime.txt", "2025-01-03"):
+        assert part in detail
+    assert "Choose an organisation" in handlers.detail(None)
+
+
+def test_referral_holds_the_chosen_organisations_and_never_the_query(handlers):
+    _, evidence = handlers.find_help(f"{SECRET} my husband hits me", [], [])
+    markdown, download, printable = handlers.referral(
+        ["Ministry of Justice", "Klaipeda Social and Psychological Support Centre"], evidence)
+    assert "## 1. Ministry of Justice" in markdown and "## 2. Klaipeda" in markdown and "Child House" not in markdown
+    assert evidence["lt-klaipeda-social-and-psychological-support-centre"][0] in markdown
+    saved = Path(download.value["path"])
+    assert saved.name == "referral-list.md" and saved.read_text(encoding="utf-8") == markdown
+    assert SECRET not in markdown and SECRET not in printable
+    assert download.visible and "Klaipeda" in printable
+
+
+def test_bad_input_gets_a_clear_message(handlers):
+    for odd in ("", "   ", "!!!", None, 42):
+        html, _ = handlers.find_help(odd, [], [])
+        assert "Please write a few words" in html
+    long_html, _ = handlers.find_help("help " * 50_000, [], [])
+    assert "Your text was long" in long_html
+    weird, _ = handlers.find_help("\x00\ud800 he hit me \u202e", [], [])
+    assert "org-card" in weird
+
+
+def test_a_failure_shows_a_calm_message_and_logs_no_text(handlers, monkeypatch, caplog):
+    def broken(text, top_k=None):
+        raise ValueError(f"could not read {text}")
+
+    monkeypatch.setattr(handlers.searcher, "search", broken)
+    caplog.set_level(logging.DEBUG)
+    assert handlers.find_help(f"{SECRET} help", [], []) == (SORRY, {})
+    assert "find help failed: ValueError" in caplog.text and SECRET not in caplog.text
+
+
+def test_no_query_text_in_any_log(handlers, caplog):
+    caplog.set_level(logging.DEBUG)  # the root logger: every library's records propagate to it
+    logging.getLogger().setLevel(logging.DEBUG)
+    for text in (f"{SECRET} he is hitting me right now", f"my {SECRET} was trafficked", f"{SECRET}"):
+        handlers.find_help(text, ["Women"], [])
+        handlers.refilter(text, [], ["Legal help"])
+        handlers.search(text)
+    logging.getLogger("assistant").debug("capture works")  # so an empty capture cannot pass by accident
+    assert "capture works" in caplog.text
+    assert SECRET not in caplog.text
+
+
+def test_the_api_answer_carries_urgent(handlers):
+    data = handlers.search("i want to kill myself")
+    assert data["urgent"] is True and "ending a life" in data["urgent_reason"]
+    assert data["results"] and {"query", "message", "truncated", "results"} <= set(data)
+    assert handlers.search("legal aid")["urgent"] is False
+
+
+def test_evaluator_runs_the_suite_or_says_it_is_not_available(handlers, monkeypatch):
+    if "assistant.evaluation" in sys.modules or (ROOT / "assistant" / "evaluation.py").exists():
+        table, breakdown, misses, danger = handlers.evaluate()
+        assert "|" in table and "recall" in danger
+    monkeypatch.setitem(sys.modules, "assistant.evaluation", None)  # as if it were not there
+    table, *_, danger = handlers.evaluate()
+    assert table == EVALUATION_MISSING and "precision" in danger
+
+
+def test_only_search_is_public_and_every_ui_event_is_private(handlers):
+    demo = build_blocks(handlers.searcher)
+    callable_by_clients = [fn.api_name for fn in demo.fns.values() if fn.api_visibility != "private"]
+    assert callable_by_clients == ["search"]
+    assert demo.analytics_enabled is False
+
+
+@pytest.mark.slow
+def test_no_query_text_in_logs_with_the_real_model(real_searcher, caplog):
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger().setLevel(logging.DEBUG)
+    h = Handlers(real_searcher)
+    for text in (f"{SECRET} my husband hits me", f"{SECRET} i want to die", "x" * 10 + SECRET):
+        h.find_help(text, [], [])
+        h.search(text)
+    assert SECRET not in caplog.text
