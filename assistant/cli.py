@@ -140,6 +140,13 @@ def _evaluate(searcher, args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:  # benchmarks/bench.py with its own flags, in a checkout: assistant bench --quick
+        import subprocess
+        from pathlib import Path
+
+        script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+        return subprocess.call([sys.executable, str(script), *argv[1:]])
     args = _parser().parse_args(argv)
     settings = Settings.from_env(model=args.model, corpus_dir=args.corpus_dir, index_dir=args.index_dir)
     from .search import open_searcher
