@@ -10,6 +10,7 @@ hitting me"); the others ("suicidal", "self harm") count only when the clause sp
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 PRIORITY = ("attack", "threat", "captive", "suicide", "self_harm")
@@ -88,7 +89,7 @@ SHORT_FORMS = [(_c(p), r) for p, r in [
         "" if m[1] == "them" else "self")),
     (r"\b(\w{2,})in\b", lambda m: m[0] + "g" if m[0] + "g" in _ING_WORDS else m[0]), (r"\bbout\b", "about"),
     (r"\b(he|she)ll (?=(?:kill|burn|murder|shoot|stab|come|find|get|hurt|be|do|take|beat|hit|finish|end)\b)", r"\1 will "),
-    (r"\bselfharm(ing)?\b", r"self harm\1"), (r"\bkil\b", "kill"), (r"\bod\b", "overdose"),
+    (r"\bselfharm(ing)?\b", r"self harm\1"), (r"\bkil\b", "kill"), (r"\b(i|he|she|we|to|an) od(?:ed|'d)?\b", r"\1 overdose"),
 ]]
 
 CLAUSE_BREAK = _c(r"[.!?;\n]+|(?=\b(?:but|however|although|though|nowadays|these days|since then)\b)"
@@ -107,7 +108,8 @@ _ATTACKING = (r"(?:hitting|beating|punching|kicking|choking|strangling|stabbing|
 _ATTACK_ANY = r"(?:hit|hits|beat|beats|punch\w*|kick\w*|chok\w*|strangl\w*|stab\w*|attack\w*|hurt\w*|rap\w*|slap\w*)"
 _WEAPON = r"(?:knife|gun|pistol|weapon|axe|hammer|rifle|shotgun|machete|blade|knives|guns)"
 _DOOR = r"(?:(?:front|back|bathroom|bedroom|room|flat|apartment|car) )?(?:door|doors|window|windows)"
-_KILL = r"(?:kill|murder|shoot|stab|strangle|burn|end|finish|get rid of|do in|bury|slit)"
+_KILL = (r"(?:kill|murder|shoot|stab|strangle|burn|end|finish|get rid of|do in|bury|slit|hurt|harm|beat|attack|drown|"
+         r"poison|crash|drive)")
 
 SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, p, personal in [
     ("attack", rf"\b{PERSON} (?:is|are) (?:still |now |trying to |going to )?{_ATTACKING} {_VICTIM}\b", True),
@@ -116,10 +118,18 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
                rf"|kick|get through|force))(?: on| down| in| at| open)? (?:the|my|our|a|her|his) {_DOOR}", True),
     ("attack", r"\b(?:am |are |is |i am |we are )?being (?:attacked|beaten|hit|hurt|raped|strangled|choked|stabbed|"
                r"kidnapped|chased|dragged|assaulted|held|threatened)\b", True),
+    ("attack", r"\b(?:just|has just|have just) (?:hit|punched|kicked|attacked|stabbed|beat|choked|strangled|raped|hurt|slapped|"
+               r"pushed|shot|cut|burned|threw) (?:me|us|her|him|them|my (?:mum|mom|son|daughter|sister|brother|child|baby|kids|"
+               r"wife|husband|friend|dad|mother|father|partner|girlfriend|boyfriend))\b", True),
     ("attack", r"\b(?:breaking|break|trying to (?:get|break|come)|will get|going to get|getting) (?:in|inside)\b", True),
     ("attack", rf"\b{PERSON} (?:is|are) (?:at|outside|in front of|banging on) (?:the|my|our) "
                r"(?:door|house|flat|apartment|window|home|room|building)\b", True),
     ("attack", r"\b(?:i am|we are|i have been|im|we have been) hiding\b", True),
+    ("attack", rf"\b(?:(?:{PERSON}|a stranger|strangers) (?:is|are)|there (?:is|are) (?:someone|somebody|a man|men|a stranger|"
+               r"strangers|a guy)) (?:in|inside|upstairs in|downstairs in) (?:my|our|the) (?:flat|house|apartment|home|"
+               r"room|bedroom|building|car)\b", True),
+    ("attack", rf"\b{PERSON} (?:is|are) (?:on top of|holding down|pinning|sitting on|holding) (?:me|us|her|him)\b|"
+               r"\b(?:i|she|he) (?:can not|cannot) breathe\b", True),
     ("attack", rf"\b(?:{PERSON} (?:has|have|got|is holding|is waving|is pointing|pulled|pulls|took out|grabbed|grabs|"
                rf"is carrying|came with|is coming with)|(?:holding|with|waving|pointing)) (?:a|his|her|the|their) {_WEAPON}", True),
     ("attack", rf"\b{_WEAPON} (?:to|at|against|on) (?:my|me|her|his|our) ?(?:throat|head|neck|chest|face)?\b", True),
@@ -127,7 +137,9 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
     ("threat", rf"\b{PERSON} (?:will|is going to|is coming to|wants to|swore to|promised to|(?:keeps |has |is )?"
                rf"threat\w* to|(?:said|says|told me|tells me|screamed|shouted|yelled) (?:that )?(?:he|she|they) "
                rf"(?:will|would|is going to|was going to|are going to)) (?:\w+ )?{_KILL} (?:\w+ ){{0,3}}(?:me|us|her|him|them|"
-               rf"my \w+|our \w+)\b", True),
+               rf"my \w+|our \w+)\b(?! (?:at|in a|in the|to it|up the))", True),
+    ("threat", r"\b(?:drive|crash|drown|steer) (?:\w+ ){0,3}(?:into|off|in) (?:the|a) (?:river|lake|sea|wall|tree|traffic|"
+               r"bridge|water|cliff|truck)\b", True),
     ("threat", r"\b(?:i am|i will be|we are|we will be|i would be) (?:dead|killed|murdered) (?:tonight|today|tomorrow|"
                r"by morning|soon|when|if|once)\b", True),
     ("threat", rf"\b(?:on (?:his|her|their) way|coming|driving|heading)(?: \w+){{0,2}} to {_KILL} (?:me|us)\b", True),
@@ -181,6 +193,15 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
                 r"ledge|cliff|railway|tracks|train tracks|balcony)\b[^.!?]{0,30}\b(?:right now|now|at the moment|tonight)\b",
      True),
     ("suicide", r"\b(?:rope|noose|pills|razor|blade)s? (?:is|are) (?:ready|prepared|waiting)\b|\bnoose\b", True),
+    ("suicide", r"\b(?:i have|i am holding|i got|i am|holding) (?:a|the|my) (?:blade|razor|rope|pills|noose) "
+                r"(?:in my hand|ready|with me|right here|here)\b", True),
+    ("suicide", r"\b(?:going to|want to|will|about to|ready to|plan to|planning to) jump\b(?! (?:on|in|at|over|into the pool|"
+                r"rope|up|for|out of bed|the queue))", True),
+    ("suicide", r"\b(?:no|not see a|not see any|not find a|not find any|there is no) (?:way|reason|point|purpose) (?:to|in|of|for) "
+                r"(?:continu\w*|go\w* on|keep\w* (?:going|living)|liv\w*|carry\w* on|be alive|exist\w*)\b", True),
+    ("suicide", r"\b(?:i have|i got|i bought|i collected|i saved|i am holding) (?:the|all the|enough|a lot of|lots of) "
+                r"(?:pills|tablets|rope|razors|blades|sleeping pills)\b|\bdisappear and never come back\b", True),
+    ("suicide", r"\b(?:nobody|no one|noone) (?:would|will|is going to) (?:miss|notice|care)(?: about)? (?:me|if i)\b", True),
     ("suicide", rf"\b{PERSON} (?:wants|want|is going|says (?:he|she|they) (?:wants|will|is going)|threatens|threatened|"
                 r"tried|is trying|talks about wanting) to (?:kill|hang|end) (?:himself|herself|themselves|his life|her life)\b", True),
     ("self_harm", r"\b(?:cut|cutting|cuts|burn|burning|burns|harm|harming|hurt|hurting|scratch|scratching|hit|"
@@ -190,6 +211,29 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
     ("self_harm", r"\bself (?:harm|harming|injury|injure|harmed|cutting|injuring)\b", False),
     ("self_harm", r"\b(?:urge|urges|want|wanting|need|needing) to (?:cut|hurt|harm|burn)\b(?! (?:him|her|them|you|someone))", True),
 ]]
+
+
+def _fold(text: str) -> str:
+    """Lowercase without accents, as ``safety.normalise`` leaves words ("убьёт" -> "убьет", "chcę" -> "chce")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
+
+
+# The strongest phrases in the languages people here also write in (Lithuanian, Russian, Ukrainian, Polish).
+# Only unmistakable ones: the English rules carry the guards these do not have.
+_OTHER_LANGUAGES = {
+    "suicide": ["noriu mirti", "nusižudyti", "nusižudysiu", "nebenoriu gyventi", "atimti sau gyvybę",
+                "хочу умереть", "покончить с собой", "убить себя", "убью себя", "не хочу жить", "повеситься",
+                "хочу померти", "вбити себе", "вб'ю себе", "покінчити з собою", "не хочу жити",
+                "chcę umrzeć", "zabić się", "zabiję się", "odebrać sobie życie", "nie chcę żyć", "nie chcę już żyć"],
+    "threat": ["nužudys mane", "užmuš mane", "grasina nužudyti", "убьёт меня", "убьют меня", "грозится убить",
+               "угрожает убить", "вб'є мене", "вбʼє мене", "погрожує вбити", "zabije mnie", "mnie zabije", "grozi, że mnie zabije",
+               "grozi mi śmiercią"],
+    "attack": ["laužia duris", "ломает дверь", "выбивает дверь", "ломится в дверь", "вибиває двері", "ламає двері",
+               "wyważa drzwi", "dobija się do drzwi"],
+}
+
+SIGNALS += [(kind, _c("|".join(r"(?<!\w)" + re.escape(_fold(p)).replace(",", " ?,?") + r"(?!\w)" for p in phrases)), True)
+            for kind, phrases in _OTHER_LANGUAGES.items()]
 
 FIRST_PERSON = _c(r"\b(?:i|me|my|mine|we|us|our|myself|he|she|him|her|his|client|patient)\b")
 

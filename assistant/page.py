@@ -13,7 +13,7 @@ EXIT_JS = f"() => {{ {_LEAVE} }}"
 SHOW_RESULTS_JS = "() => { const r = document.querySelector('#results'); if (r) r.scrollIntoView({block: 'start'}); }"
 
 # Shift pressed three times in a row (within five seconds), as GOV.UK's "Exit this page" does.
-HEAD = f"""<meta name="robots" content="noindex, nofollow">
+HEAD_SCRIPT = f"""<meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
 <script>
 (function () {{
@@ -30,6 +30,12 @@ HEAD = f"""<meta name="robots" content="noindex, nofollow">
 </script>"""
 
 CSS = """
+/* Readable contrast (WCAG AA, 4.5:1 and more) for the theme's accent colours, light and dark. */
+:root, .dark { --button-primary-background-fill: #1d4ed8; --button-primary-background-fill-hover: #1e3a8a;
+  --button-primary-text-color: #ffffff; --button-primary-text-color-hover: #ffffff; --color-accent: #1d4ed8;
+  --link-text-color: #0b3d91; --link-text-color-hover: #082c6c; --link-text-color-visited: #5b2a86; }
+.dark { --link-text-color: #9ec5ff; --link-text-color-visited: #d0b3ff; }
+button[role="tab"][aria-selected="true"] { color: #1d4ed8 !important; }
 #quick-exit { position: fixed !important; top: 8px; right: 8px; z-index: 10000; width: auto !important;
   min-width: 0; flex: none; font-weight: 700; background: #b3261e; color: #fff; border: 2px solid #fff;
   box-shadow: 0 1px 4px rgba(0,0,0,.4); }
@@ -50,11 +56,18 @@ a[href^="tel:"] { white-space: nowrap; }
 .tags li { border: 1px solid #595959; border-radius: 12px; padding: 0 8px; font-size: .85em; }
 mark { background: #ffe08a; color: #000; }
 .notice { font-weight: 600; }
+"""
+
+# Gradio rewrites selectors inside @media blocks of ``css`` to its own scope, so "body *" would match
+# nothing there; the same rules in a <style> of the head stay as written.
+MEDIA_CSS = """<style>
 @media (max-width: 480px) { .gradio-container { padding-left: 6px !important; padding-right: 6px !important; } }
 @media print {
-  body * { visibility: hidden; }
-  #referral-print, #referral-print * { visibility: visible; }
+  body * { visibility: hidden !important; }
+  #referral-print, #referral-print * { visibility: visible !important; }
   #referral-print { position: absolute; left: 0; top: 0; width: 100%; }
   #quick-exit { display: none !important; }
 }
-"""
+</style>"""
+
+HEAD = HEAD_SCRIPT + MEDIA_CSS

@@ -216,3 +216,58 @@ def test_markup_typed_by_a_person_never_runs(page):
     search(page, '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> help after assault')
     page.wait_for_timeout(500)
     assert page.evaluate("window.__xss === undefined")
+
+
+def test_typing_capitals_does_not_leave_but_keyboard_alone_finds_help(page, app_url):
+    page.focus("#situation textarea")
+    for word in ("He", "Has", "A", "Knife"):  # Shift held for each capital, as a person types
+        page.keyboard.down("Shift")
+        page.keyboard.press(word[0])
+        page.keyboard.up("Shift")
+        page.keyboard.type(word[1:] + " ")
+    assert page.url.startswith(app_url)
+    page.keyboard.press("Tab")
+    for _ in range(20):  # on to the Find help button with the keyboard only
+        if page.evaluate("document.activeElement.id") == "find-button":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#results .urgent-banner", timeout=30_000)
+
+
+_CONTRAST = """(selector) => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const element = document.querySelector(selector);
+  let back = element, bg = [255, 255, 255];
+  while (back) {
+    const c = rgb(getComputedStyle(back).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { bg = c.slice(0, 3); break; }
+    back = back.parentElement;
+  }
+  const [a, b] = [lum(rgb(getComputedStyle(element).color).slice(0, 3)), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_text_and_controls_have_readable_contrast(page):
+    search(page, "he is hitting me right now")
+    for selector in ("#quick-exit", "#find-button", "#intro p", ".urgent-banner h2", ".urgent-banner p",
+                     "#results article.org-card p", "#results article.org-card a", "#situation label span"):
+        ratio = page.evaluate(_CONTRAST, selector)
+        assert ratio >= 4.5, (selector, ratio)
+
+
+def test_the_printed_page_is_the_referral_list(page):
+    open_tab(page, "Referral list")
+    page.locator("#chosen label", has_text="Child House").click()
+    page.click("#make-referral")
+    page.wait_for_selector("#referral-print .referral-print", timeout=30_000)
+    page.emulate_media(media="print")
+    page.wait_for_timeout(600)  # buttons have a CSS transition; visibility changes only when it ends
+    visible = page.evaluate("""() => ['#referral-print h3', '#find-button', '#make-referral', '#intro']
+        .map(s => document.querySelector(s)).map(e => e && getComputedStyle(e).visibility === 'visible')""")
+    assert visible == [True, False, False, False]
+    assert not page.locator("#quick-exit").is_visible()
+    page.emulate_media(media="screen")

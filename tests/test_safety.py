@@ -46,6 +46,15 @@ URGENT = [
     "what is the point in going on",
     "i think about ending things tonight",
     "carved my thighs again",
+    "he has my kids in the car and says he will drive into the river",
+    "there is someone in my flat right now",
+    "i cant breathe he is on top of me",
+    "nobody would miss me if i was gone",
+    "i have a blade in my hand",
+    "he just punched me and is still here shouting",
+    "I am going to jump tonight",
+    "i really dont see a way to continue living",
+    "i want to disappear and never come back, i have the pills",
 ]
 NOT_URGENT = [
     "this traffic is killing me",
@@ -67,8 +76,33 @@ NOT_URGENT = [
     "I'm thinking about ending it with my boyfriend",
     "I burned my hand while cooking",
     "we stood on the bridge and took photos last summer",
+    "my brother will beat me at chess",
+    "a man was in my house last week",
+    "my neighbour threatens to sue me",
+    "I am safe now but I need counselling",
+    "the movie about a kidnapping made me think of my case",
+    "I just hit my head on the shelf",
+    "we are going to jump on the trampoline",
+    "I used to self harm as a teenager but I am fine now",
+    "I survived a suicide attempt ten years ago and now volunteer",
+    "he hits the ball really hard",
     "",
 ]
+
+
+OTHER_LANGUAGES = ["Aš noriu mirti", "Jis sako, kad nužudys mane šiąnakt", "Я не хочу жить", "он убьёт меня сегодня",
+                   "Хочу померти", "Він вбʼє мене", "Chcę umrzeć", "On mnie zabije", "Он ломает дверь"]
+OTHER_LANGUAGES_CALM = ["Moja siostra zniknęła", "Мой сын пропал", "Mano vaikas dingo", "Потрібна юридична допомога"]
+
+
+@pytest.mark.parametrize("text", OTHER_LANGUAGES)
+def test_the_strongest_phrases_in_lithuanian_russian_ukrainian_polish(text):
+    assert detect_danger(text).urgent, text
+
+
+@pytest.mark.parametrize("text", OTHER_LANGUAGES_CALM)
+def test_calm_text_in_other_languages_is_not_urgent(text):
+    assert not detect_danger(text).urgent, text
 
 
 @pytest.mark.parametrize("text", URGENT)
