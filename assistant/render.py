@@ -50,7 +50,8 @@ def organisation_json(result: OrganisationResult, evidence: int | None = None) -
         "source": org.source,
         "last_update": org.last_update,
         "passages": [
-            {"id": h.passage.id, "kind": h.passage.kind, "text": h.passage.text, "score": round(h.score, 6)}
+            {"id": h.passage.id, "kind": h.passage.kind, "text": h.passage.text, "score": round(h.score, 6),
+             "carries": list(h.carries)}
             for h in hits
         ],
     }
@@ -65,6 +66,9 @@ def answer_json(answer: Answer, query_id: Any = None, evidence: int | None = Non
         "truncated": answer.truncated,
         "urgent": answer.urgent,
         "urgent_reason": answer.urgent_reason,
+        "understood": list(answer.understood),
+        "no_match": answer.no_match,
+        "language": answer.language,
         "results": [organisation_json(r, evidence) for r in answer.results],
     })
     return data
@@ -86,11 +90,18 @@ def answer_text(answer: Answer, evidence: int = 3) -> str:
 
 
 def _highlight(text: str, words: set[str]) -> str:
-    escaped = html.escape(text)
+    """The text escaped, with the given words marked: words are found in the raw text and every
+    piece is escaped on its own, so a mark can never land inside an entity such as ``&amp;``."""
     if not words:
-        return escaped
-    pattern = re.compile(r"\b(" + "|".join(re.escape(html.escape(w)) for w in sorted(words, key=len, reverse=True)) + r")\b")
-    return pattern.sub(r"<mark>\1</mark>", escaped)
+        return html.escape(text)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(html.escape(text[last:match.start()]))
+        out.append(f"<mark>{html.escape(match.group(1))}</mark>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
 
 
 def contact_html(org: Organisation) -> str:
