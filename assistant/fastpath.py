@@ -33,6 +33,7 @@ from .embedder import _PACKAGED_NAMES, Embedder, SentenceTransformerEmbedder, re
 
 FAST_PATH_ENV = "ASSISTANT_FAST_PATH"
 CACHE_ENV = "ASSISTANT_QUERY_CACHE"  # how many query vectors to keep; 0 turns the cache off (benchmarks)
+THREADS_ENV = "ASSISTANT_MODEL_THREADS"  # threads per model call; several app processes on one machine share the cores
 ONNX_FILE, INFO_FILE = "model.onnx", "model.json"
 EXPECTED_MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
                     "sentence_transformers.models.Normalize"]
@@ -76,6 +77,7 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.inter_op_num_threads = 1
+        options.intra_op_num_threads = int(os.environ.get(THREADS_ENV, 0))  # 0: one per core
         # Spinning threads win a millisecond alone but steal the core from the web server under load.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
