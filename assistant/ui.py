@@ -96,6 +96,9 @@ class Handlers:
             tables = result.table_markdown(), result.breakdown_markdown(), result.misses_markdown()
         except (ImportError, AttributeError):
             return EVALUATION_MISSING, "", "", _danger_markdown()
+        except Exception as error:  # noqa: BLE001 - an evaluator sees a message, not a traceback
+            log.error("evaluation failed: %s", type(error).__name__)
+            return f"The evaluation could not run ({type(error).__name__}).", "", "", _danger_markdown()
         return (*tables, _danger_markdown(EVALDATA / "danger.jsonl"))
 
     def search(self, situation: str) -> dict[str, Any]:

@@ -271,3 +271,48 @@ def test_the_printed_page_is_the_referral_list(page):
     assert visible == [True, False, False, False]
     assert not page.locator("#quick-exit").is_visible()
     page.emulate_media(media="screen")
+
+
+HOSTILE = ('<img src=x onerror="window.__xss=1"> <svg onload="window.__xss=2"></svg> '
+           '<a href="javascript:window.__xss=3">click</a> [link](javascript:window.__xss=4) <script>window.__xss=5</script>')
+
+
+@pytest.fixture(scope="module")
+def hostile_url(real_embedder, tmp_path_factory):
+    """The real app over a corpus whose own text carries markup, as a tampered page might."""
+    from app import build_demo, serve
+    from assistant.config import Settings
+    from assistant.index import load_or_build
+    from assistant.search import Searcher
+
+    folder = tmp_path_factory.mktemp("hostile-corpus")
+    page = (ROOT / "corpus" / "lt-help-and-support-for-victims-of-crime.txt").read_text(encoding="utf-8")
+    page = page.replace("- accompanies children to other institutions", f"- accompanies children {HOSTILE} to other institutions")
+    (folder / "lt-page.txt").write_text(page, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("hostile-index")
+    index = load_or_build(folder, index_dir, real_embedder, say=lambda _: None)
+    demo = build_demo(Searcher(index, real_embedder, Settings(corpus_dir=folder, index_dir=index_dir)))
+    _, url, _ = serve(demo, "127.0.0.1", _free_port(), prevent_thread_lock=True, quiet=True)
+    yield url
+    demo.close()
+
+
+def test_markup_in_the_corpus_never_runs_and_links_are_only_the_corpus_websites(browser, hostile_url):
+    from assistant.corpus import load_corpus
+
+    websites = {o.website for o in load_corpus(ROOT / "corpus").organisations if o.website}
+    page = browser.new_page()
+    page.goto(hostile_url)
+    page.wait_for_selector("#find-button", timeout=30_000)
+    search(page, "someone to go with my child to other institutions " + HOSTILE)
+    assert "accompanies children <img" in page.locator("#results").inner_text()  # shown as text
+    open_tab(page, "All organisations")
+    page.locator("#which input").click()
+    page.get_by_role("option", name="Child House").click()
+    page.locator("#detail .org-detail").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__xss === undefined")
+    links = page.evaluate("[...document.querySelectorAll('#results a, #browse-list a, #detail a')].map(a => a.getAttribute('href'))")
+    assert links and all(link.startswith("tel:") or link in websites for link in links), links
+    assert page.locator("#results img, #results svg, #results script, #detail img, #detail script").count() == 0
+    page.close()

@@ -196,3 +196,14 @@ def test_no_query_text_in_logs_with_the_real_model(real_searcher, caplog):
         h.find_help(text, [], [])
         h.search(text)
     assert SECRET not in caplog.text
+
+
+def test_a_failing_evaluation_is_a_message(handlers, monkeypatch):
+    import assistant.evaluation as evaluation
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(evaluation, "run_suite", broken)
+    table, *_ = handlers.evaluate()
+    assert table == "The evaluation could not run (RuntimeError)."
