@@ -402,3 +402,96 @@ def test_app_start_with_a_missing_model_names_the_setting(tmp_path, corpus_dir):
     if "Traceback" in done.stderr:
         pytest.xfail("app.py main() lets ModelError escape as a traceback (owner: UI/safety; "
                      "catch ModelError/CorpusError/IndexProblem, print the message, exit 1)")
+
+
+def _start_app(tmp_path: Path, env: dict) -> tuple[subprocess.Popen, str, Path]:
+    """python app.py on a free loopback port; returns once it answers or has exited."""
+    from .test_load import free_port
+
+    import httpx
+
+    port = free_port()
+    log = tmp_path / "app.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=tmp_path,
+                                   env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/", timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.5)
+    return process, url, log
+
+
+@pytest.mark.slow
+def test_app_start_with_a_broken_corpus_serves_the_previous_index_and_names_the_line(tmp_path, corpus_dir):
+    """The real app: a page that no longer parses is named by file and line; people still get answers."""
+    from .test_robustness import call_api
+
+    index_dir = tmp_path / "index"
+    if (ROOT / "index" / "manifest.json").exists():
+        shutil.copytree(ROOT / "index", index_dir, ignore=shutil.ignore_patterns(".lock", ".*.tmp*"))
+    env = {"ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(index_dir)}
+    process, url, log = _start_app(tmp_path, env)  # builds the index when the copy is missing or stale
+    process.terminate()
+    process.wait(timeout=60)
+    (corpus_dir / "lt-broken.txt").write_bytes(BROKEN_PAGES["not UTF-8"][0])
+    process, url, log = _start_app(tmp_path, env)
+    try:
+        assert process.poll() is None, log.read_text()[-3000:]
+        event, data = call_api(url, json.dumps({"data": ["my child was abused"]}).encode())
+        assert event == "complete" and data[0]["results"]
+        text = log.read_text()
+        assert "lt-broken.txt:5: the file is not valid UTF-8" in text and "keeps serving" in text
+        assert "Traceback" not in text
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_app_start_with_a_broken_corpus_and_no_index_names_the_line(tmp_path, corpus_dir):
+    (corpus_dir / "lt-broken.txt").write_bytes(BROKEN_PAGES["contacts before any organisation"][0])
+    if (ROOT / "index" / "onnx").is_dir():  # the model cache only: no index to fall back on
+        shutil.copytree(ROOT / "index" / "onnx", tmp_path / "index" / "onnx")
+    env = {"ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(tmp_path / "index")}
+    process, url, log = _start_app(tmp_path, env)
+    try:
+        assert process.wait(timeout=120) != 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = log.read_text()
+    assert "lt-broken.txt:3: a CONTACTS part comes before any organisation" in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.slow
+def test_two_real_cli_builds_at_once_while_a_reader_loads(tmp_path, corpus_dir):
+    """Two `assistant build --force` processes with the real model on one folder; loads in between never fail."""
+    from assistant.config import DEFAULT_MODEL
+
+    index_dir = tmp_path / "index"
+    if (ROOT / "index" / "onnx").is_dir():
+        shutil.copytree(ROOT / "index" / "onnx", index_dir / "onnx")
+    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(index_dir)}
+    command = [sys.executable, "-m", "assistant", "build", "--force"]
+    assert subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, timeout=300).returncode == 0
+    builders = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(2)]
+    loads, errors = 0, []
+    while any(b.poll() is None for b in builders):
+        try:
+            assert load(index_dir, corpus_dir, DEFAULT_MODEL).vectors.ntotal == 40
+            loads += 1
+        except Exception as error:  # noqa: BLE001 - every failure is what this test counts
+            errors.append(f"{type(error).__name__}: {error}")
+        time.sleep(0.01)
+    outputs = [b.communicate(timeout=60) for b in builders]
+    assert [b.returncode for b in builders] == [0, 0], [err.decode()[-2000:] for _, err in outputs]
+    assert all(b"Built the index of 40 passages" in err for _, err in outputs)
+    assert errors == [] and loads > 0
+    assert load(index_dir, corpus_dir, DEFAULT_MODEL).vectors.ntotal == 40
