@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
+
 from .countries import MEMBER_STATES
 
 
@@ -59,7 +61,8 @@ NEEDS: tuple[Need, ...] = (
                 "ran away", "runaway", "left home", "walked out", "whereabouts", "cannot find", "can't find",
                 "cant find", "can not find", "no contact", "lost contact", "not heard", "haven't heard",
                 "havent heard", "no news", "not answering", "phone is off", "search for", "looking for",
-                "wandered off")),
+                "wandered off", "not been seen", "hasn't been seen", "hasnt been seen", "last seen", "nobody has seen",
+                "no one has seen", "never came back", "never returned", "hasn't returned", "not come back")),
     Need("trafficking", "human trafficking", "victim",
          _words("traffick*", "smuggl*"),
          _words("traffick*", "sold", "selling me", "bought", "passport", "documents taken", "forced to work",
@@ -90,7 +93,8 @@ NEEDS: tuple[Need, ...] = (
          _words("compensat*", "damage", "fund for victims"),
          _words("compensat*", "pay for", "pays", "paid", "bill", "bills", "cost*", "money back", "damages",
                 "funeral", "medical", "hospital", "dentist", "treatment", "lost income", "lost wages", "injur*",
-                "disabilit*", "reimburs*", "claim*", "fund", "off work")),
+                "disabilit*", "reimburs*", "claim*", "fund", "off work", "surgery", "operation", "medicine*",
+                "rehabilitation", "cover the cost*")),
     Need("legal", "legal help", "service",
          _words("legal aid", "legal advice", "legal information", "lawyer*", "court", "representation",
                 "defence", "procedural", "drafting of documents", "legal assistance", "judicial"),
@@ -108,7 +112,8 @@ NEEDS: tuple[Need, ...] = (
                 "basic needs", "essentials", "no funds")),
     Need("crisis", "crisis or suicide help", "service",
          _words("suicid*", "crisis", "helpline", "consultation line", "toll free", "psycholog*"),
-         _words("suicid*", "kill myself", "killing myself", "end my life", "end it", "die", "dying",
+         _words("suicid*", "kill myself", "killing myself", "end my life", "ending my life", "take my own life",
+                "take my life", "end it", "ending it", "end it all", "die", "dying",
                 "live anymore", "living anymore", "better off without", "self harm", "self-harm", "cut myself",
                 "cutting myself", "hopeless*", "can't cope", "cant cope", "cannot cope", "panic*", "crisis",
                 "hotline", "helpline", "talk to someone", "anonymous*", "depress*", "jump", "overdose", "pills",
@@ -147,14 +152,24 @@ def signals_harm(text: str, found: tuple[Need, ...]) -> bool:
         for need in found)
 
 
+# Violence by a member of the family is violence at home whoever the family member is.
+_FAMILY = r"(?:father|dad|daddy|mother|mum|mom|brother|sister|son|daughter|uncle|aunt|grandfather|grandmother|" \
+          r"stepdad|stepfather|stepmother|parents?|relatives?|family|in-laws?|cousin)"
+_VIOLENCE = r"(?:beat|hit|hurt|kick|punch|slap|chok|strangl|abus|push|shov|threat|lock|burn|attack|bit)\w*"
+_FAMILY_VIOLENCE = re.compile(rf"\b{_FAMILY}\b(?:\W+\w+){{0,5}}?\W+{_VIOLENCE}")
+# Words that say the person concerned is an adult.
+_ADULT = re.compile(r"\b(?:husband|wife|boyfriend|girlfriend|partner|spouse|fianc\w*|married|marriage|my ex|"
+                    r"woman|women|lady|adult|pension\w*|retired|my employer|my boss|at work|my job)\b")
+
+
 def needs_in_situation(text: str) -> tuple[Need, ...]:
     """The needs a person's words point to (on text already corrected for typos)."""
     padded = f" {text.lower()} "
     found = [need for need in NEEDS if need.situation.search(padded)]
-    extra = set()
+    extra = {"domestic_violence"} if _FAMILY_VIOLENCE.search(padded) else set()
     if _FROM_ELSEWHERE.search(padded):
         extra.add("migrant")  # a person from another country, here
-    elif _IN_ELSEWHERE.search(padded):
+    if not _FROM_ELSEWHERE.search(padded) and _IN_ELSEWHERE.search(padded):
         extra.add("abroad")  # something happening in another country
     found += [n for n in NEEDS if n.key in extra and n not in found]
     if _child_age(padded):
@@ -173,6 +188,12 @@ def _ages(text: str) -> list[int]:
     return [int(a or b) for a, b in _AGE.findall(text)]
 
 
+def is_adult(text: str) -> bool:
+    """Whether the words say the person concerned is an adult (an age of 18 or more, a partner, work)."""
+    padded = f" {text.lower()} "
+    return not _child_age(padded) and (_adult_age(padded) or bool(_ADULT.search(padded)))
+
+
 def _child_age(text: str) -> bool:
     return any(age < 18 for age in _ages(text))
 
@@ -187,14 +208,37 @@ def passage_needs(text: str) -> frozenset[str]:
     return frozenset(need.key for need in NEEDS if need.corpus.search(text))
 
 
-def coverage(passage_texts: Iterable[tuple[str, str]]) -> dict[str, float]:
-    """How much of an organisation's text is about each need: share of its passages (the lead
+def passage_tags(passages: Iterable[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """For ``(kind, text)`` passages: a boolean matrix passage x need, and each passage's weight (a lead
     description counts twice, since it says whom the organisation is for)."""
-    weights: dict[str, float] = {}
-    total = 0.0
-    for kind, text in passage_texts:
-        weight = 2.0 if kind == "description" else 1.0
-        total += weight
-        for key in passage_needs(text):
-            weights[key] = weights.get(key, 0.0) + weight
-    return {key: value / total for key, value in weights.items()} if total else {}
+    rows, weights = [], []
+    for kind, text in passages:
+        keys = passage_needs(text)
+        rows.append([need.key in keys for need in NEEDS])
+        weights.append(2.0 if kind == "description" else 1.0)
+    return np.array(rows, dtype=bool).reshape(-1, len(NEEDS)), np.array(weights)
+
+
+_CHILD = [need.key for need in NEEDS].index("child")
+
+
+def coverage(tags: np.ndarray, weights: np.ndarray, owners: np.ndarray, n_organisations: int,
+             adult: bool = False) -> np.ndarray:
+    """How much of each organisation's text is about each need: ``[organisation, need]`` shares.
+
+    For an adult, a passage about children speaks only of children: "children who suffered sexual
+    abuse" is no evidence of help for a woman who was raped.
+    """
+    tags = tags.copy()
+    if adult:
+        about_children = tags[:, _CHILD].copy()
+        tags[about_children] = False
+        tags[about_children, _CHILD] = True
+    weighted = tags * weights[:, None]
+    result = np.zeros((n_organisations, len(NEEDS)))
+    for org in range(n_organisations):
+        mine = owners == org
+        total = weights[mine].sum()
+        if total:
+            result[org] = weighted[mine].sum(axis=0) / total
+    return result

@@ -12,7 +12,7 @@ from .embedder import Embedder
 from .index import SearchIndex
 from .query import EmptyQuery, check_query, clean
 from .language import NAMES, detect_language, model_reads
-from .needs import NEEDS, Need, coverage, needs_in_situation, passage_needs, signals_harm
+from .needs import NEEDS, Need, coverage, is_adult, needs_in_situation, passage_needs, passage_tags, signals_harm
 from .ranking import DEFAULT_MODE, MODES, NOTHING_FITS_BELOW, STEPS, Step, need_shares, needs_boost, organisation_scores
 from .spelling import Speller, tokenizer_words
 from .safety import detect_danger
@@ -38,11 +38,10 @@ class Searcher:
         self._organisations = list(corpus.organisations)
         position = {o.id: i for i, o in enumerate(self._organisations)}
         self._owners = np.array([position[p.organisation_id] for p in corpus.passages])
-        self._coverage = np.zeros((len(self._organisations), len(NEEDS)))
-        for i, org in enumerate(self._organisations):
-            shares = coverage((p.kind, p.text) for p in corpus.passages if p.organisation_id == org.id)
-            self._coverage[i] = [shares.get(need.key, 0.0) for need in NEEDS]
-        self._coverage = need_shares(self._coverage)
+        self._tags, self._tag_weights = passage_tags((p.kind, p.text) for p in corpus.passages)
+        self._shares = {adult: need_shares(coverage(self._tags, self._tag_weights, self._owners,
+                                                    len(self._organisations), adult=adult))
+                        for adult in (True, False)}
         self._passage_needs = [passage_needs(p.text) for p in corpus.passages]
         corpus_words = {w for p in corpus.passages for w in re.findall(r"[A-Za-z]+", p.text)}
         need_words = {w for need in NEEDS for w in re.findall(r"[a-z]{3,}", need.situation.pattern)}
@@ -149,7 +148,7 @@ class Searcher:
         if step.needs:
             understood = needs_in_situation(situation)
             found = np.array([need in understood for need in NEEDS])
-            scores = scores + needs_boost(self._coverage, found)
+            scores = scores + needs_boost(self._shares[is_adult(situation)], found)
         nothing_fits = step.needs and not signals_harm(situation, understood) and \
             float(passage_scores.max()) < NOTHING_FITS_BELOW
         results = []

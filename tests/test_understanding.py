@@ -2,7 +2,9 @@
 
 import pytest
 
-from assistant.needs import coverage, needs_in_situation, passage_needs
+import numpy as np
+
+from assistant.needs import NEEDS, coverage, is_adult, needs_in_situation, passage_needs, passage_tags
 from assistant.spelling import Speller, edit_distance
 
 
@@ -37,10 +39,41 @@ def test_passages_are_tagged_from_corpus_words():
     assert passage_needs("observes the principles of flexibility") == frozenset()
 
 
+def _column(key):
+    return [need.key for need in NEEDS].index(key)
+
+
 def test_coverage_is_a_share_with_the_description_counted_twice():
-    shares = coverage([("description", "aid to children"), ("service", "legal aid"), ("service", "shelter")])
-    assert shares["child"] == pytest.approx(2 / 4)
-    assert shares["shelter"] == pytest.approx(1 / 4)
+    tags, weights = passage_tags([("description", "aid to children"), ("service", "legal aid"), ("service", "shelter")])
+    shares = coverage(tags, weights, np.array([0, 0, 0]), 1)
+    assert shares[0, _column("child")] == pytest.approx(2 / 4)
+    assert shares[0, _column("shelter")] == pytest.approx(1 / 4)
+
+
+def test_passages_about_children_speak_for_adults_only_of_children():
+    tags, weights = passage_tags([("service", "help to children who suffered sexual abuse"),
+                                  ("service", "help to women who suffered sexual abuse")])
+    owners = np.array([0, 1])
+    for_a_child = coverage(tags, weights, owners, 2, adult=False)
+    for_an_adult = coverage(tags, weights, owners, 2, adult=True)
+    abuse = _column("sexual_abuse")
+    assert for_a_child[0, abuse] == 1 and for_an_adult[0, abuse] == 0 and for_an_adult[1, abuse] == 1
+    assert for_an_adult[0, _column("child")] == 1
+
+
+def test_violence_by_any_family_member_is_violence_at_home():
+    assert "domestic_violence" in keys("my father beats my mother every night")
+    assert "domestic_violence" in keys("my brother threatened me with a knife")
+    assert "domestic_violence" not in keys("my father took me to the cinema")
+    assert "domestic_violence" not in keys("a teacher hurts my son")
+
+
+@pytest.mark.parametrize("text, adult", [
+    ("my husband raped me", True), ("woman, 45, assaulted", True), ("client is 31", True),
+    ("i'm 15 and my boyfriend hits me", False), ("uncle touches me", False), ("my boss keeps my pay", True),
+])
+def test_is_adult(text, adult):
+    assert is_adult(text) is adult
 
 
 def test_edit_distance_counts_swaps_once():
