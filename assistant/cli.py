@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -148,7 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
         return subprocess.call([sys.executable, str(script), *argv[1:]])
     args = _parser().parse_args(argv)
-    settings = Settings.from_env(model=args.model, corpus_dir=args.corpus_dir, index_dir=args.index_dir)
+    try:
+        settings = Settings.from_env(model=args.model, corpus_dir=args.corpus_dir, index_dir=args.index_dir)
+    except ValueError as error:
+        _say(f"error: a setting that must be a whole number is not ({error}); "
+             "check ASSISTANT_PORT, ASSISTANT_EVIDENCE and ASSISTANT_MAX_CHARS.")
+        return 2
     from .search import open_searcher
 
     try:
@@ -187,6 +193,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if answer.results or answer.message is None else 1
     except (CorpusError, ModelError, IndexProblem) as error:
         _say(f"error: {error}")
+        return 1
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as other command-line tools do, and keep
+        # Python from failing again when it flushes stdout on the way out.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 1
 
 

@@ -136,12 +136,27 @@ def _deserialize(vector_bytes: bytes) -> Any:
             faiss.set_deserialization_loop_limit(loop_limit)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        tmp.write(data)
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)
+def _write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Write every file under a temporary name, then rename them all.
+
+    A write that fails (a full disk) leaves the previous index whole; renames need no space.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
+                staged.append((tmp.name, path))
+                tmp.write(data)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.chmod(tmp.name, 0o644)  # readable by the account that serves it, not only the builder
+    except BaseException:
+        for name, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        raise
+    for name, path in staged:
+        os.replace(name, path)
 
 
 def _records(corpus: Corpus) -> bytes:
@@ -203,9 +218,8 @@ def build(corpus: Corpus, embedder: Embedder, directory: Path, show_progress: bo
     )
     try:
         with _locked(directory, exclusive=True):
-            _write_atomic(directory / VECTORS, vector_bytes)
-            _write_atomic(directory / PASSAGES, record_bytes)
-            _write_atomic(directory / MANIFEST, json.dumps(asdict(manifest), indent=1).encode())
+            _write_all([(directory / VECTORS, vector_bytes), (directory / PASSAGES, record_bytes),
+                        (directory / MANIFEST, json.dumps(asdict(manifest), indent=1).encode())])
     except OSError as error:
         raise IndexProblem(f"Cannot write the index in {directory}: {error}. "
                           "Make the folder writable or set ASSISTANT_INDEX to a writable folder.") from error

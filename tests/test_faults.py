@@ -215,6 +215,55 @@ def test_cli_corpus_folder_missing_names_the_setting(cli, tmp_path):
     assert "nowhere" in err and "ASSISTANT_CORPUS" in err and "Traceback" not in err
 
 
+def test_cli_setting_that_is_not_a_number_names_it(cli, monkeypatch):
+    flags, _ = cli
+    monkeypatch.setenv("ASSISTANT_MAX_CHARS", "lots")
+    code, out, err = run_cli(flags + ["search", "help"])
+    assert code == 2 and out == "" and "ASSISTANT_MAX_CHARS" in err and "Traceback" not in err
+
+
+def test_cli_output_closed_early_stops_quietly(cli, tmp_path):
+    """`assistant search --queries big.jsonl | head -1`: the reader leaves; no traceback follows."""
+    flags, _ = cli
+    queries = tmp_path / "many.jsonl"
+    queries.write_text("".join(json.dumps({"id": i, "query": f"my child was abused {i}"}) + "\n"
+                               for i in range(3000)))
+    bootstrap = (
+        "import sys; sys.path.insert(0, %r); from tests.test_robustness import fake_open_searcher; "
+        "import assistant.search as s; s.open_searcher = fake_open_searcher; "
+        "from assistant.cli import main; sys.exit(main(sys.argv[1:]))" % str(ROOT)
+    )
+    process = subprocess.Popen([sys.executable, "-c", bootstrap, *flags, "search", "--queries", str(queries)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert json.loads(process.stdout.readline())["results"]
+    process.stdout.close()
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()[-2000:]
+
+
+def test_full_disk_during_a_build_leaves_the_previous_index_whole(built, corpus_dir, monkeypatch):
+    import errno
+
+    before = {name: (built / name).read_bytes() for name in (MANIFEST, PASSAGES, VECTORS)}
+    calls = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the second of the three files
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(IndexProblem, match="No space left on device.*ASSISTANT_INDEX"):
+        build(load_corpus(corpus_dir), SaltedEmbedder(7), built)
+    monkeypatch.undo()
+    assert {name: (built / name).read_bytes() for name in before} == before
+    assert load(built, corpus_dir, "test/hashing").vectors.ntotal == 40
+    assert not [p.name for p in built.iterdir() if p.name.startswith(".") and p.name != ".lock"]
+
+
 BROKEN_PAGES = {
     "not UTF-8": (b"## Victim Support\n\nHelps victims.\n\n- caf\xe9 help\n", 5, "not valid UTF-8"),
     "contacts before any organisation": (b"Intro\n\nCONTACTS:\n\n## Victim Support\n", 3, "before any organisation"),
