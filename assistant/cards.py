@@ -65,6 +65,10 @@ def results_html(answer: Answer, tags: dict[str, Tags], groups: Iterable[str] = 
     body = answer_html(replace(answer, results=kept), evidence)
     if answer.results and not kept:
         body += f'<p class="notice" role="status">{_e(FILTERED_OUT)}</p>'
+    elif len(kept) < len(answer.results):
+        chosen = ", ".join(groups + services)
+        body = (f'<p class="count" role="status">Filtered ({_e(chosen)}): showing {len(kept)} of '
+                f"{len(answer.results)} organisations. You can clear a filter to see more.</p>" + body)
     return banner + body
 
 

@@ -143,6 +143,8 @@ def test_browse_and_detail_without_a_query(page):
     text = detail.inner_text()
     assert "8 800 66 366" in text and "https://www.ksppc.lt" in text and "2025-01-03" in text
     assert "tries to prevent suicides" in text and "lt-help-and-support-for-victims-of-crime.txt" in text
+    detail.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "detail.png"))
 
 
 def test_the_referral_export_holds_the_chosen_organisations(page):
@@ -195,6 +197,7 @@ def test_phone_width_shows_the_exit_button_on_every_view(page):
         page.mouse.wheel(0, 600)
         box = page.locator("#quick-exit").bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375 and 0 <= box["y"] < 60, tab
+    page.screenshot(path=str(SHOTS / "phone-375-safety-note.png"))
     open_tab(page, "Find help")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "phone-375-urgent.png"))

@@ -104,6 +104,7 @@ def test_filters_narrow_the_results(handlers):
     children, _ = handlers.find_help(text, ["Children"], [])
     assert children.count("org-card") < everything.count("org-card")
     assert "Ministry of Justice" not in children and "Child House" in children
+    assert f"Filtered (Children): showing {children.count('org-card')} of {everything.count('org-card')}" in children
     none, _ = handlers.find_help(text, ["Witnesses"], ["Safe shelter"])
     assert "No organisation in the results matches these filters" in none
     assert handlers.refilter("   ", ["Children"], []) == ("", {})
