@@ -544,3 +544,13 @@ def test_two_real_cli_builds_at_once_while_a_reader_loads(tmp_path, corpus_dir):
     assert all(b"Built the index of 40 passages" in err for _, err in outputs)
     assert errors == [] and loads > 0
     assert load(index_dir, corpus_dir, DEFAULT_MODEL).vectors.ntotal == 40
+
+
+@pytest.mark.slow
+def test_app_start_with_a_setting_that_is_not_a_number_names_it(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "app.py")], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "ASSISTANT_PORT": "eighty"}, cwd=tmp_path)
+    assert done.returncode != 0 and "ASSISTANT_PORT" in done.stderr
+    if "Traceback" in done.stderr:
+        pytest.xfail("app.py main() lets Settings.from_env's ValueError escape as a traceback "
+                     "(owner: UI/safety; the CLI prints which settings must be whole numbers)")
