@@ -80,27 +80,27 @@ def _batch(searcher, path: str, top_k: int | None) -> int:
     from .render import answer_json
 
     try:
-        with open(path, "rb") as handle:
-            lines = handle.read().split(b"\n")
+        handle = open(path, "rb")  # bytes, so a line that is not UTF-8 can be reported, not guessed at
     except OSError as error:
         _say(f"error: cannot read the queries file: {error}")
         return 2
-    if lines and lines[0].startswith(b"\xef\xbb\xbf"):
-        lines[0] = lines[0][3:]  # a byte-order mark, as some editors write
     failures = 0
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            item = _batch_item(raw)
-        except ValueError as error:
-            failures += 1
-            _say(f"{path}:{number}: skipped: {error}")
-            print(json.dumps({"id": None, "line": number, "error": str(error), "results": []}), flush=True)
-            continue
-        answer = searcher.search(item["query"], top_k=top_k)
-        print(json.dumps(answer_json(answer, query_id=item.get("id"), evidence=searcher.settings.evidence),
-                         ensure_ascii=False), flush=True)
+    with handle:
+        for number, raw in enumerate(handle, start=1):  # one line at a time: batch files can be large
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a byte-order mark, as some editors write
+            if not raw.strip():
+                continue
+            try:
+                item = _batch_item(raw)
+            except ValueError as error:
+                failures += 1
+                _say(f"{path}:{number}: skipped: {error}")
+                print(json.dumps({"id": None, "line": number, "error": str(error), "results": []}), flush=True)
+                continue
+            answer = searcher.search(item["query"], top_k=top_k)
+            print(json.dumps(answer_json(answer, query_id=item.get("id"), evidence=searcher.settings.evidence),
+                             ensure_ascii=False), flush=True)
     return 1 if failures else 0
 
 

@@ -373,10 +373,14 @@ def test_batch_reports_bad_lines_by_number_and_answers_the_rest(cli_env, tmp_pat
         assert secret.decode() not in "\n".join(reported)
 
 
-def test_batch_file_missing_is_a_clear_error(cli_env, tmp_path):
+@pytest.mark.parametrize("where", ["missing", "a folder"])
+def test_batch_file_missing_is_a_clear_error(cli_env, tmp_path, where):
     flags, _ = cli_env
-    code, out, err = run_cli(flags + ["search", "--queries", str(tmp_path / "nope.jsonl")])
-    assert code == 2 and out == "" and "cannot read the queries file" in err
+    path = tmp_path / "nope.jsonl"
+    if where == "a folder":
+        path.mkdir()
+    code, out, err = run_cli(flags + ["search", "--queries", str(path)])
+    assert code == 2 and out == "" and "cannot read the queries file" in err and "Traceback" not in err
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
