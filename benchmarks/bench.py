@@ -184,7 +184,7 @@ async def call(client, base: str, body: dict) -> tuple[bool, float]:
 
 
 async def load_level(base: str, info: dict | None, texts: list[str], clients: int, requests: int,
-                     seconds: float, sources: list[str] | None = None) -> dict:
+                     seconds: float, sources: list[str] | None = None, keep_latencies: bool = False) -> dict:
     """``clients`` concurrent clients until ``requests`` are sent or ``seconds`` pass.
 
     ``sources``: loopback addresses the clients send from, one per client in turn (127.0.0.2, ...), so a
@@ -213,8 +213,9 @@ async def load_level(base: str, info: dict | None, texts: list[str], clients: in
     started = time.perf_counter()
     await asyncio.gather(*(one_client(i) for i in range(clients)))
     wall = time.perf_counter() - started
-    return {"clients": clients, "requests": sent, "errors": errors, "seconds": round(wall, 2),
-            "throughput_rps": round(len(latencies) / wall, 2), **stats(latencies)}
+    figures = {"clients": clients, "requests": sent, "errors": errors, "seconds": round(wall, 2),
+               "throughput_rps": round(len(latencies) / wall, 2), **stats(latencies)}
+    return {**figures, "_latencies": latencies} if keep_latencies else figures
 
 
 def first_answer(base: str, text: str, process: subprocess.Popen, limit_s: float = 600) -> dict | None:
@@ -281,16 +282,48 @@ def cold_start(command, env: dict, log: Path, text: str) -> float:
         stop(process)
 
 
-def serve_and_load(command: list[str], env: dict, log: Path, texts: list[str], port: int) -> dict:
-    base = f"http://127.0.0.1:{port}"
-    process = start(command, env, log)
+def merge(parts: list[dict]) -> dict:
+    """One figure from the halves of a level: all latencies, requests over the summed wall time."""
+    latencies = [ms for part in parts for ms in part.pop("_latencies")]
+    seconds = sum(part["seconds"] for part in parts)
+    return {"clients": parts[0]["clients"], "requests": sum(p["requests"] for p in parts),
+            "errors": sum(p["errors"] for p in parts), "seconds": round(seconds, 2),
+            "throughput_rps": round(len(latencies) / seconds, 2) if seconds else 0.0, **stats(latencies)}
+
+
+def answer_bytes(base: str, info: dict | None, text: str) -> int:
+    """Size of one answer's event stream: what Gradio serialises and sends per search."""
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        event_id = client.post("/gradio_api/call/search", json=payload(info, text)).json()["event_id"]
+        return len(client.get(f"/gradio_api/call/search/{event_id}").content)
+
+
+def serve_both_and_load(apps: dict[str, tuple[list[str], dict, int]], log: Path, texts: list[str]) -> dict:
+    """Start both apps, then load them in turn, half a level each, twice (ABAB), so both meet the same noise."""
+    processes, infos = {}, {}
     try:
-        info = first_answer(base, texts[0], process)
-        asyncio.run(load_level(base, info, texts, 2, 20, 10))  # warm-up, not reported
-        levels = {str(c): asyncio.run(load_level(base, info, texts, c, n, LEVEL_SECONDS)) for c, n in LEVELS.items()}
-        return {"levels": levels, "peak_rss_mb": peak_rss_mb(process.pid)}
+        for name, (command, env, port) in apps.items():
+            processes[name] = start(command, env, log)
+        for name, (_, _, port) in apps.items():
+            base = f"http://127.0.0.1:{port}"
+            infos[name] = first_answer(base, texts[0], processes[name])
+            asyncio.run(load_level(base, infos[name], texts, 2, 20, 10))  # warm-up, not reported
+        parts: dict[str, dict[str, list]] = {name: {str(c): [] for c in LEVELS} for name in apps}
+        for clients, requests in LEVELS.items():
+            for _ in range(2):
+                for name, (_, _, port) in apps.items():
+                    part = asyncio.run(load_level(f"http://127.0.0.1:{port}", infos[name], texts, clients,
+                                                  requests // 2, LEVEL_SECONDS / 2, keep_latencies=True))
+                    parts[name][str(clients)].append(part)
+        return {name: {"levels": {c: merge(v) for c, v in parts[name].items()},
+                       "peak_rss_mb": peak_rss_mb(processes[name].pid),
+                       "answer_bytes": answer_bytes(f"http://127.0.0.1:{apps[name][2]}", infos[name], texts[1])}
+                for name in apps}
     finally:
-        stop(process)
+        for process in processes.values():
+            stop(process)
 
 
 def import_time(modules: str) -> float:
@@ -368,14 +401,13 @@ def run(args) -> dict:
                          "plain_app_s": median(plains), "plain_app_all_s": plains,
                          "import_sentence_transformers_and_gradio_s": median(imports)})
             report["cold_start"] = cold
-            say("HTTP: assistant app at 1, 8, 32 clients ...")
-            port = free_port()
-            report["http_assistant"] = serve_and_load(
-                app, {"ASSISTANT_INDEX": str(fresh), "ASSISTANT_PORT": str(port), "ASSISTANT_QUERY_CACHE": "0"},
-                log, texts, port)
-            say("HTTP: plain Gradio app at 1, 8, 32 clients ...")
-            port = free_port()
-            report["http_baseline"] = serve_and_load(plain_at(port), {}, log, texts, port)
+            say("HTTP: assistant app and plain Gradio app in turn, at 1, 8, 32 clients ...")
+            mine, theirs = free_port(), free_port()
+            http = serve_both_and_load({
+                "assistant": (app, {"ASSISTANT_INDEX": str(fresh), "ASSISTANT_PORT": str(mine),
+                                    "ASSISTANT_QUERY_CACHE": "0"}, mine),
+                "baseline": (plain_at(theirs), {}, theirs)}, log, texts)
+            report["http_assistant"], report["http_baseline"] = http["assistant"], http["baseline"]
         report["machine"]["load_after"] = os.getloadavg()[0]
         report["ratios"] = ratios(report)
     finally:
@@ -444,6 +476,8 @@ def table(report: dict) -> str:
                          f"{ratio(mine['throughput_rps'], base['throughput_rps'])}"))
         rows.append(("app peak RSS MB", f"{ha['peak_rss_mb']}", f"{hb['peak_rss_mb']}",
                      f"{ratio(ha['peak_rss_mb'], hb['peak_rss_mb'])}"))
+        rows.append(("bytes in one answer's stream", f"{ha['answer_bytes']}", f"{hb['answer_bytes']}",
+                     f"{ratio(ha['answer_bytes'], hb['answer_bytes'])}"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
