@@ -166,7 +166,9 @@ def _fast_embedder(name: str, cache_dir: Path, say: Callable[[str], None]) -> Em
     if current != wanted or not onnx_path.exists():
         say(f"Exporting the model to ONNX in {cache_dir} (once).")
         export_onnx(model_dir, onnx_path)
-        info_path.write_text(json.dumps(wanted, indent=1))
+        with tempfile.NamedTemporaryFile("w", dir=cache_dir, prefix=f".{INFO_FILE}.", delete=False) as tmp:
+            tmp.write(json.dumps(wanted, indent=1))  # whole or not at all: another process may be reading it
+        os.replace(tmp.name, info_path)
     return OnnxEmbedder(name, model_dir, onnx_path)
 
 

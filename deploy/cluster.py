@@ -1,11 +1,12 @@
 """Two app processes behind Debian's nginx on loopback, a bounded load test, and the ratio against one.
 
-    python deploy/cluster.py                      # 1 process, then 2, behind nginx; 8 and 32 clients
+    python deploy/cluster.py                      # 1 process and 2, each behind nginx, loaded in turn
     python deploy/cluster.py --processes 3 --clients 32
 
 Needs nginx (``apt-get install nginx``). Everything listens on 127.0.0.1 only; the load comes from
 127.0.0.2..127.0.0.33, so the proxy, sticky by client address, sees 32 people rather than one.
-Both runs go through nginx, so the proxy costs the same in each. Writes
+Both sets go through nginx, so the proxy costs the same in each, and they are loaded in turn (half a
+level each, twice), so both meet the same noise from the shared machine. Writes
 benchmarks/results/cluster-<time>.json (timings and counts only).
 """
 
@@ -45,44 +46,52 @@ def write_config(prefix: Path, listen: int, ports: list[int]) -> Path:
     return path
 
 
-def run_setup(processes: int, threads: int | None, index_dir: Path, scratch: Path, texts: list[str],
-              levels: dict[int, int], seconds: float) -> dict:
-    """Start the app processes and nginx, load them through nginx, stop everything; the figures."""
-    log = scratch / "apps.log"
-    ports = [bench.free_port() for _ in range(processes)]
-    env = {"ASSISTANT_INDEX": str(index_dir), "ASSISTANT_QUERY_CACHE": "0", "ASSISTANT_HOST": "127.0.0.1"}
-    if threads:
-        env["ASSISTANT_MODEL_THREADS"] = str(threads)
-    apps, proxy = [], None
-    prefix = scratch / f"nginx-{processes}"
-    try:
-        for port in ports:
-            apps.append(bench.start([sys.executable, str(ROOT / "app.py")], {**env, "ASSISTANT_PORT": str(port)}, log))
-        for port, app in zip(ports, apps):
-            info = bench.first_answer(f"http://127.0.0.1:{port}", texts[0], app)
+class Setup:
+    """N app processes behind one nginx, all on loopback."""
+
+    def __init__(self, processes: int, threads: int | None, index_dir: Path, scratch: Path):
+        self.processes, self.threads = processes, threads
+        self.ports = [bench.free_port() for _ in range(processes)]
+        self.env = {"ASSISTANT_INDEX": str(index_dir), "ASSISTANT_QUERY_CACHE": "0", "ASSISTANT_HOST": "127.0.0.1"}
+        if threads:
+            self.env["ASSISTANT_MODEL_THREADS"] = str(threads)
+        self.log, self.prefix = scratch / "apps.log", scratch / f"nginx-{processes}"
+        self.apps: list[subprocess.Popen] = []
+        self.proxy: subprocess.Popen | None = None
+        self.parts: dict[str, list[dict]] = collections.defaultdict(list)
+
+    def start(self, texts: list[str]) -> None:
+        for port in self.ports:
+            self.apps.append(bench.start([sys.executable, str(ROOT / "app.py")],
+                                         {**self.env, "ASSISTANT_PORT": str(port)}, self.log))
+        for port, app in zip(self.ports, self.apps):
+            self.info = bench.first_answer(f"http://127.0.0.1:{port}", texts[0], app)
         listen = bench.free_port()
-        config = write_config(prefix, listen, ports)
-        proxy = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(config), "-g", "daemon off;"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-        base = f"http://127.0.0.1:{listen}"
-        bench.first_answer(base, texts[0], proxy)
-        asyncio.run(bench.load_level(base, info, texts, 4, 40, 10, SOURCES))  # warm-up, not reported
-        (prefix / "access.log").write_text("")
-        os.kill(proxy.pid, signal.SIGUSR1)  # reopen the log: only the measured requests are counted
-        time.sleep(0.2)
-        result = {"processes": processes, "model_threads": threads or "one per core", "levels": {}}
-        for clients, requests in levels.items():
-            result["levels"][str(clients)] = asyncio.run(
-                bench.load_level(base, info, texts, clients, requests, seconds, SOURCES))
-        served = collections.Counter(line.split()[0] for line in (prefix / "access.log").read_text().splitlines()
+        config = write_config(self.prefix, listen, self.ports)
+        self.proxy = subprocess.Popen(["nginx", "-p", str(self.prefix), "-c", str(config), "-g", "daemon off;"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        self.base = f"http://127.0.0.1:{listen}"
+        bench.first_answer(self.base, texts[0], self.proxy)
+        asyncio.run(bench.load_level(self.base, self.info, texts, 4, 40, 10, SOURCES))  # warm-up, not reported
+        (self.prefix / "access.log").write_text("")
+        os.kill(self.proxy.pid, signal.SIGUSR1)  # reopen the log: only the measured requests are counted
+
+    def load(self, texts: list[str], clients: int, requests: int, seconds: float) -> None:
+        self.parts[str(clients)].append(asyncio.run(
+            bench.load_level(self.base, self.info, texts, clients, requests, seconds, SOURCES, keep_latencies=True)))
+
+    def figures(self) -> dict:
+        served = collections.Counter(line.split()[0] for line in (self.prefix / "access.log").read_text().splitlines()
                                      if line.strip())
-        result["http_requests_per_process"] = sorted(served.values(), reverse=True)  # a search is a POST and a GET
-        result["peak_rss_mb"] = [bench.peak_rss_mb(app.pid) for app in apps]
-        return result
-    finally:
-        if proxy is not None:
-            bench.stop(proxy)
-        for app in apps:
+        return {"processes": self.processes, "model_threads": self.threads or "one per core",
+                "levels": {c: bench.merge(parts) for c, parts in self.parts.items()},
+                "http_requests_per_process": sorted(served.values(), reverse=True),  # a search is a POST and a GET
+                "peak_rss_mb": [bench.peak_rss_mb(app.pid) for app in self.apps]}
+
+    def stop(self) -> None:
+        if self.proxy is not None:
+            bench.stop(self.proxy)
+        for app in self.apps:
             bench.stop(app)
 
 
@@ -106,13 +115,26 @@ def main() -> int:
         index_dir = scratch / "index"
         shutil.copytree(Settings.from_env().index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
         cores = os.cpu_count() or 1
-        print(f"one process behind nginx, {cores} model threads ...")
-        one = run_setup(1, None, index_dir, scratch, texts, levels, args.seconds)
         threads = max(1, cores // args.processes)
-        print(f"{args.processes} processes behind nginx, {threads} model thread(s) each ...")
-        many = run_setup(args.processes, threads, index_dir, scratch, texts, levels, args.seconds)
+        one = Setup(1, None, index_dir, scratch)
+        many = Setup(args.processes, threads, index_dir, scratch)
+        try:
+            print(f"starting 1 process ({cores} model threads) and {args.processes} processes ({threads} each), "
+                  "each set behind its own nginx ...")
+            one.start(texts)
+            many.start(texts)
+            print("loading them in turn, half a level each, twice ...")
+            for clients, requests in levels.items():
+                for _ in range(2):
+                    for setup in (one, many):
+                        setup.load(texts, clients, requests // 2, args.seconds / 2)
+            one_figures, many_figures = one.figures(), many.figures()
+        finally:
+            one.stop()
+            many.stop()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    one, many = one_figures, many_figures
     report = {"cores": os.cpu_count(), "one": one, "many": many, "throughput_ratio": {
         c: bench.ratio(many["levels"][c]["throughput_rps"], one["levels"][c]["throughput_rps"]) for c in one["levels"]}}
     print(f"{'clients':>8} {'1 proc req/s':>13} {'p50 ms':>8} {'p95 ms':>8}  {args.processes} procs req/s "
