@@ -26,6 +26,9 @@ from assistant.ui import build_blocks  # noqa: E402
 
 QUEUE_SIZE = 64  # waiting searches; beyond this a person sees "This application is currently busy. Please try again."
 CONCURRENCY = 4  # searches at once: two cores, and the model is the bottleneck
+# Gradio keeps a copy of the page state (~90 KiB) for every session, each API call included, up to
+# 10 000 by default (about 1 GB). The oldest go first; a lost one only drops the referral's evidence.
+STATE_SESSIONS = 256
 _HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer")]
 
@@ -63,6 +66,7 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, **l
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo.launch(server_name=host, server_port=port, show_error=False, enable_monitoring=False,
                        max_file_size=1, footer_links=[], ssr_mode=False, css=CSS, head=HEAD,
+                       state_session_capacity=STATE_SESSIONS,
                        app_kwargs={"middleware": [Middleware(NoStore)]}, **launch)
 
 
@@ -72,7 +76,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=None, help="port (ASSISTANT_PORT, default 7860)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(host=args.host, port=args.port)
+    try:
+        settings = Settings.from_env(host=args.host, port=args.port)
+    except ValueError as error:
+        sys.exit(f"error: a setting that must be a whole number is not ({error}); "
+                 "check ASSISTANT_PORT, ASSISTANT_EVIDENCE and ASSISTANT_MAX_CHARS.")
     from assistant.corpus import CorpusError
     from assistant.embedder import ModelError
     from assistant.index import IndexProblem

@@ -104,8 +104,10 @@ PERSON = (rf"(?:he|she|they|someone|somebody|(?:my|the|his|her|our|a|an|their) (
           rf"{_PERSON_NOUN})")
 _VICTIM = r"(?:me|us|her|him|them|(?:my|our|the) (?:\w+ )?\w+|mum|mom|dad)"
 _ATTACKING = (r"(?:hitting|beating|punching|kicking|choking|strangling|stabbing|attacking|hurting|raping|"
-              r"killing|slapping|dragging|shooting|burning|smothering|suffocating|throttling|assaulting|battering)")
-_ATTACK_ANY = r"(?:hit|hits|beat|beats|punch\w*|kick\w*|chok\w*|strangl\w*|stab\w*|attack\w*|hurt\w*|rap\w*|slap\w*)"
+              r"killing|slapping|dragging|shooting|burning|smothering|suffocating|throttling|assaulting|battering|following|"
+              r"chasing|hunting)")
+_ATTACK_ANY = (r"(?:hit|hits|beat|beats|punch\w*|kick\w*|chok\w*|strangl\w*|stab\w*|attack\w*|hurt\w*|rap\w*|slap\w*|"
+               r"push\w*|follow\w*|chas\w*)")
 _WEAPON = r"(?:knife|gun|pistol|weapon|axe|hammer|rifle|shotgun|machete|blade|knives|guns)"
 _DOOR = r"(?:(?:front|back|bathroom|bedroom|room|flat|apartment|car) )?(?:door|doors|window|windows)"
 _KILL = (r"(?:kill|murder|shoot|stab|strangle|burn|end|finish|get rid of|do in|bury|slit|hurt|harm|beat|attack|drown|"
@@ -121,6 +123,12 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
     ("attack", r"\b(?:just|has just|have just) (?:hit|punched|kicked|attacked|stabbed|beat|choked|strangled|raped|hurt|slapped|"
                r"pushed|shot|cut|burned|threw) (?:me|us|her|him|them|my (?:mum|mom|son|daughter|sister|brother|child|baby|kids|"
                r"wife|husband|friend|dad|mother|father|partner|girlfriend|boyfriend))\b", True),
+    ("attack", rf"\b{_ATTACK_ANY} (?:me|us|her|him)\b[^.!?]{{0,40}}\b(?:is|are) (?:still here|still in|coming back|coming up|"
+               r"coming after|still outside|waiting outside)", True),
+    ("attack", rf"\b{PERSON} (?:is|are) coming (?:back )?(?:for me|for us|after me|after us|to get me|to get us)\b", True),
+    ("attack", r"\b(?:grabbed|pulled|dragged|forced|pushed|threw) (?:me|her|him|us) (?:into|in) (?:his|a|the|their|her) "
+               r"(?:car|van|truck|house|room|boot|trunk)\b", True),
+    ("attack", r"\b(?:i am|we are|she is|he is) bleeding\b|\b(?:stabbed|shot) (?:me|us|her|him|my \w+)\b", True),
     ("attack", r"\b(?:breaking|break|trying to (?:get|break|come)|will get|going to get|getting) (?:in|inside)\b", True),
     ("attack", rf"\b{PERSON} (?:is|are) (?:at|outside|in front of|banging on) (?:the|my|our) "
                r"(?:door|house|flat|apartment|window|home|room|building)\b", True),
@@ -147,8 +155,10 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
                rf"is cleaning|is sharpening|sharpens|bought|got|has|is holding|took out|pulled|grabbed|waved|keeps) "
                rf"(?:out )?(?:a|his|her|the|their) (?:\w+ )?{_WEAPON}", True),
     ("threat", r"\bdeath threats?\b", False),
-    ("captive", rf"\b(?:{PERSON} )?(?:locked|locks|has locked|is locking|keeps|kept|lock|locking|shut|shuts) "
+    ("captive", rf"\b(?:{PERSON} )?(?:locked|locks|has locked|is locking|lock|locking|shut|shuts) "
                 rf"{_VICTIM} (?:in|inside|up|away)\b", True),
+    ("captive", rf"\b(?:keeps|keep|kept|is keeping|are keeping|hold|holds|holding) {_VICTIM} (?:locked )?(?:in|inside) (?:a|the|this|"
+                r"his|her|their|our) (?:\w+ )?(?:room|house|flat|basement|apartment|cellar|garage|hostel|shed|van|container)\b", True),
     ("captive", r"\b(?:i am|we are|i have been|we have been|she is|he is|they are|(?:my|our) \w+ is) (?:locked|trapped|"
                 r"held|kept|chained|tied|imprisoned) (?:in|inside|up|captive|hostage|prisoner|against)\b", True),
     ("captive", rf"\b(?:will not|do not|does not|did not|never|not) let(?:s|ting)? {_VICTIM} (?:leave|go|out|escape|get out)\b", True),
@@ -174,7 +184,9 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
     ("suicide", r"\bnothing (?:left )?to live for\b|\b(?:life|living) (?:is|feels) (?:not|no longer) worth\b|"
                 r"\bnot worth living\b|\btired of (?:living|life|being alive)\b|\bcan not (?:go on|keep going|carry on)\b", True),
     ("suicide", r"\b(?:sleep|go to sleep|fall asleep) and (?:never|not) wake up\b|\bnever wake up\b|"
-                r"\b(?:disappear|vanish) (?:forever|for good|for ever)\b", True),
+                r"\b(?:disappear|vanish|sleep) (?:forever|for good|for ever)\b", True),
+    ("suicide", r"\b(?:saved|saving|stockpil\w*|collected|collecting|hoard\w*) (?:up )?(?:all )?(?:my |the |some )?(?:pills|tablets|"
+                r"medication|meds|sleeping pills)\b|\b(?:pills|tablets|medication|meds) (?:saved|stockpiled|collected)\b", True),
     ("suicide", r"\bnot (?:be |being )?(?:here|around|alive) (?:anymore|any more|tomorrow)\b", True),
     ("suicide", r"\b(?:suicide|suicidal)\b", False),
     ("suicide", r"\boverdose\b", False),
@@ -201,6 +213,11 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
                 r"(?:continu\w*|go\w* on|keep\w* (?:going|living)|liv\w*|carry\w* on|be alive|exist\w*)\b", True),
     ("suicide", r"\b(?:i have|i got|i bought|i collected|i saved|i am holding) (?:the|all the|enough|a lot of|lots of) "
                 r"(?:pills|tablets|rope|razors|blades|sleeping pills)\b|\bdisappear and never come back\b", True),
+    ("suicide", r"\bleave this (?:world|life|earth)\b|\b(?:my )?last (?:night|day|hours?) (?:alive|on earth|of my life)\b|"
+                r"\bdecided to (?:die|end it|end my life|go)\b(?= ?[,.!?]|$| tonight| today| now)", True),
+    ("suicide", r"\b(?:life|my life|living|everything) (?:is|feels) (?:pointless|meaningless|hopeless)\b", False),
+    ("suicide", r"\b(?:standing|sitting|i am|we am) on (?:the |a )?(?:window )?(?:ledge|edge of the roof|roof edge|railing|"
+                r"parapet)\b", True),
     ("suicide", r"\b(?:nobody|no one|noone) (?:would|will|is going to) (?:miss|notice|care)(?: about)? (?:me|if i)\b", True),
     ("suicide", rf"\b{PERSON} (?:wants|want|is going|says (?:he|she|they) (?:wants|will|is going)|threatens|threatened|"
                 r"tried|is trying|talks about wanting) to (?:kill|hang|end) (?:himself|herself|themselves|his life|her life)\b", True),
@@ -208,6 +225,10 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
                   r"hitting|punish|punishing|starve|starving|injure|injuring)(?: of)? (?:myself|himself|herself|themselves)\b", True),
     ("self_harm", r"\b(?:cut|cutting|cuts|burn|burned|burnt|burning|burns|scratch\w*|carv\w*|slash\w*) (?:my|her|his|"
                   r"their) (?:arms?|wrists?|legs?|thighs?|skin|stomach|body|face|hands?)\b", True),
+    ("self_harm", r"\b(?:hitting|banging|bang|hit|bash\w*) (?:my|her|his) head (?:against|on|into) (?:the |a )?(?:wall|floor|"
+                  r"door|table)\b(?=[^.!?]{0,30}\b(?:until|again|keep|can not stop|every|bleed))|\buntil (?:it|i|she|he) bleeds?\b", True),
+    ("self_harm", r"\b(?:i am|i have been|i keep|i started|she is|he is|she keeps|he keeps|she has been|he has been) "
+                  r"cutting(?= again| and| but| ?[,.!?]|$)", True),
     ("self_harm", r"\bself (?:harm|harming|injury|injure|harmed|cutting|injuring)\b", False),
     ("self_harm", r"\b(?:urge|urges|want|wanting|need|needing) to (?:cut|hurt|harm|burn)\b(?! (?:him|her|them|you|someone))", True),
 ]]
@@ -249,7 +270,7 @@ PAST = _c(r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|s
           r"|\bin (?:19|20)\d\d\b|\b(?:when|while) (?:i|we) (?:was|were) (?:a |an )?(?:child|kid|teen|teenager|young|"
           r"little|younger|student|at school|\d+)|\bas a (?:child|kid|teen|teenager|student)\b|\bused to\b|"
           r"\bback (?:then|in)\b|\blong (?:time )?ago\b|\bin the past\b|\bchildhood\b|\bpreviously\b|\bhistory of\b")
-PRESENT = _c(r"\b(?:right now|again|still|tonight|today|at the moment|currently|this (?:morning|evening|night|week)|"
+PRESENT = _c(r"\b(?:right now|again|still (?:here|there|in|inside|outside|locked|held|at|with (?:him|her|them))|tonight|today|at the moment|currently|this (?:morning|evening|night|week)|"
              r"as we speak|any minute|soon|tomorrow)\b")
 PAST_VERB = _c(r"\b(?:tried|attempted|was|were|had|did|felt|thought)\b")
 RECOVERED = _c(r"\b(?:i am|we am|we are|i feel|she is|he is|they are) (?:now )?(?:doing )?(?:well|better|fine|okay|ok|"
