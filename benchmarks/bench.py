@@ -410,6 +410,7 @@ def run(args) -> dict:
             report["http_assistant"], report["http_baseline"] = http["assistant"], http["baseline"]
         report["machine"]["load_after"] = os.getloadavg()[0]
         report["ratios"] = ratios(report)
+        report["targets"] = targets(report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report
@@ -437,6 +438,29 @@ def ratios(report: dict) -> dict:
         out["peak_rss_vs_baseline"] = ratio(report["http_assistant"]["peak_rss_mb"],
                                             report["http_baseline"]["peak_rss_mb"])
     return out
+
+
+def targets(report: dict) -> dict:
+    """Issue 6's targets, each with the figure measured in this run and whether it was met."""
+    a, b = report["assistant"], report["baseline"]
+    found = {"in_process_p50_at_most_5_ms": a["search"]["p50_ms"],
+             "in_process_p50_at_most_half_the_baseline": report["ratios"]["search_p50_vs_baseline"]}
+    limits = {"in_process_p50_at_most_5_ms": 5.0, "in_process_p50_at_most_half_the_baseline": 0.5}
+    cold = report.get("cold_start")
+    if cold:
+        found["start_to_first_answer_at_most_0.6_of_imports"] = report["ratios"]["cold_prebuilt_vs_imports"]
+        limits["start_to_first_answer_at_most_0.6_of_imports"] = 0.6
+    if "http_assistant" in report:
+        levels = report["http_assistant"]["levels"]
+        found["http_sequential_p50_at_most_1.2_of_baseline_in_process_p50"] = ratio(levels["1"]["p50_ms"],
+                                                                                   b["search"]["p50_ms"])
+        limits["http_sequential_p50_at_most_1.2_of_baseline_in_process_p50"] = 1.2
+        found["http_8_clients_p95_at_most_50_ms"] = levels["8"]["p95_ms"]
+        limits["http_8_clients_p95_at_most_50_ms"] = 50.0
+        found["http_8_clients_no_errors"] = levels["8"]["errors"]
+        limits["http_8_clients_no_errors"] = 0
+    return {name: {"measured": found[name], "limit": limits[name], "met": found[name] <= limits[name]}
+            for name in found}
 
 
 def table(report: dict) -> str:
@@ -478,6 +502,9 @@ def table(report: dict) -> str:
                      f"{ratio(ha['peak_rss_mb'], hb['peak_rss_mb'])}"))
         rows.append(("bytes in one answer's stream", f"{ha['answer_bytes']}", f"{hb['answer_bytes']}",
                      f"{ratio(ha['answer_bytes'], hb['answer_bytes'])}"))
+    for name, target in report.get("targets", {}).items():
+        rows.append((f"target {name}", f"{target['measured']}", f"limit {target['limit']}",
+                     "met" if target["met"] else "NOT met"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

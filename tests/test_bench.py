@@ -30,6 +30,7 @@ def test_quick_benchmark_writes_its_json(tmp_path):
     assert report["assistant"]["search_repeated"]["n"] == 5
     assert {"search_p50_vs_baseline", "embed_p50_vs_baseline", "build_vs_baseline"} <= set(report["ratios"])
     assert report["queries"] == 5 and report["passages"] > 0
+    assert report["targets"]["in_process_p50_at_most_half_the_baseline"]["limit"] == 0.5
     text = path.read_text()
     for line in QUERIES.read_text().splitlines()[:5]:
         assert json.loads(line)["text"] not in text, "no query text in the results"
