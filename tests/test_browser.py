@@ -319,3 +319,11 @@ def test_markup_in_the_corpus_never_runs_and_links_are_only_the_corpus_websites(
     assert links and all(link.startswith("tel:") or link in websites for link in links), links
     assert page.locator("#results img, #results svg, #results script, #detail img, #detail script").count() == 0
     page.close()
+
+
+def test_the_evaluator_tab_shows_the_tables_and_the_detector_figures(page):
+    open_tab(page, "Evaluator")
+    page.click("#run-evaluation")
+    page.wait_for_selector("#evaluation-table table", timeout=120_000)
+    assert "nDCG@3" in page.locator("#evaluation-table").inner_text()
+    assert "recall" in page.locator("#evaluation-danger").inner_text()
