@@ -77,6 +77,8 @@ def answer_json(answer: Answer, query_id: Any = None, evidence: int | None = Non
 def answer_text(answer: Answer, evidence: int = 3) -> str:
     """A readable ranked list for a terminal."""
     lines = [answer.message, ""] if answer.message else []
+    if answer.understood:
+        lines += [UNDERSTOOD.format(", ".join(answer.understood)), ""]
     for rank, result in enumerate(answer.results, start=1):
         org = result.organisation
         lines.append(f"{rank}. {org.name}  ({result.score:.3f})")
@@ -116,12 +118,25 @@ def contact_html(org: Organisation) -> str:
     return " · ".join(parts) or "No contact details are given in the source."
 
 
+UNDERSTOOD = "We understood: {}. If that is not right, you can add a few words and search again."
+FIRST_SHOWN = 3  # cards shown open; the rest wait behind "More organisations"
+
+
 def answer_html(answer: Answer, evidence: int = 3) -> str:
-    """Results as cards: organisation, why it was suggested, what it offers, how to reach it."""
+    """Results as cards: organisation, why it was suggested, what it offers, how to reach it.
+
+    The first three are open; further ones wait behind a "More organisations" toggle, so that a
+    person on a phone sees the likeliest help first.
+    """
     out = []
     if answer.message:
         out.append(f'<p class="notice" role="status">{html.escape(answer.message)}</p>')
+    if answer.understood:
+        out.append(f'<p class="understood">{html.escape(UNDERSTOOD.format(", ".join(answer.understood)))}</p>')
     for rank, result in enumerate(answer.results, start=1):
+        if rank == FIRST_SHOWN + 1:
+            out.append(f'<details class="more-results"><summary>More organisations '
+                       f"({len(answer.results) - FIRST_SHOWN})</summary>")
         org = result.organisation
         why = "".join(
             f"<li>{_highlight(h.passage.text, matching_words(answer.query, h.passage.text))}</li>"
@@ -137,4 +152,6 @@ def answer_html(answer: Answer, evidence: int = 3) -> str:
             f"{', last updated ' + html.escape(org.last_update) if org.last_update else ''}</p>"
             "</article>"
         )
+    if len(answer.results) > FIRST_SHOWN:
+        out.append("</details>")
     return "\n".join(out)

@@ -59,7 +59,8 @@ def test_search_json_has_child_house_first_with_its_passages(run):
 def test_search_text_output_and_top_k(run):
     code, out, _ = run("search", "--top-k", "2", "our teenage son has not come home for a week")
     assert code == 0
-    assert out.startswith("1. Missing Person's Families Support Centre")
+    assert out.startswith("We understood: a child, a missing person.")
+    assert "\n1. Missing Person's Families Support Centre" in out
     assert "\n2. " in out and "\n3. " not in out
 
 
