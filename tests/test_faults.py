@@ -121,6 +121,14 @@ def test_crafted_faiss_size_is_refused_before_it_is_allocated(built, corpus_dir,
     assert (faiss.get_deserialization_vector_byte_limit(), faiss.get_deserialization_loop_limit()) == limits
 
 
+def test_graph_index_loads_under_the_read_limits(tmp_path, corpus_dir, fake_embedder, monkeypatch):
+    """The limits must not refuse what build writes for a large corpus (HNSW, with its levels and links)."""
+    monkeypatch.setattr(index_module, "EXACT_LIMIT", 10)
+    build(load_corpus(corpus_dir), fake_embedder, tmp_path / "index")
+    loaded = load(tmp_path / "index", corpus_dir, fake_embedder.name)
+    assert "HNSW" in type(faiss.downcast_index(loaded.vectors)).__name__ and loaded.vectors.ntotal == 40
+
+
 @settings(database=None, max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(manifest=JSON)
 def test_any_manifest_is_an_index_problem(tmp_path_factory, manifest):
