@@ -38,6 +38,7 @@ QUERIES = ROOT / "assistant" / "evaldata" / "queries.jsonl"
 PLAIN_APP = Path(__file__).resolve().parent / "plain_app.py"
 LEVELS = {1: 60, 8: 160, 32: 320}  # concurrent clients: requests sent at that level
 LEVEL_SECONDS = 30.0  # and no level runs longer than this
+BLOCK = 10  # queries one side runs before the other takes its turn, in process
 
 
 def queries(limit: int | None = None) -> list[str]:
@@ -98,46 +99,86 @@ def worker_assistant(limit: int | None, rounds: int) -> dict:
     return result
 
 
-def worker_paired(limit: int | None, rounds: int, passages_file: str) -> dict:
-    """Assistant and baseline in one process, query by query in turn, so both meet the same noise."""
-    sys.path.insert(0, str(PLAIN_APP.parent))
-    from plain_app import PlainSearch
+def worker_side(side: str, limit: int | None, passages_file: str) -> None:
+    """One side of the in-process comparison, in its own process, timing blocks of queries on request.
 
-    from assistant.config import Settings
-    from assistant.search import Searcher, open_searcher
-
-    settings = Settings.from_env()
-    searcher = open_searcher(settings, say=lambda _: None)
-    model = searcher.embedder.inner
-    passages = json.loads(Path(passages_file).read_text(encoding="utf-8"))
-    started = time.perf_counter()
-    plain = PlainSearch(passages)  # loads the model, embeds the passages, builds the flat index
-    plain_open = time.perf_counter() - started
-    contenders = {
-        "assistant": {"search": model_path(Searcher(searcher.index, model, settings)),
-                      "embed_only": lambda t: model.embed([t])},
-        "baseline": {"search": plain.search,
-                     "embed_only": lambda t: plain.model.encode([t], normalize_embeddings=True)},
-    }
+    Reads lines "search|embed_only|build FIRST LAST" on stdin, answers each with a JSON list of ms.
+    Separate processes, because the two runtimes slow each other in one: with ONNX Runtime loaded,
+    torch's two threads took 4x longer per query here.
+    """
     texts = queries(limit)
-    for text in texts[:10]:  # warm-up
-        for figures in contenders.values():
-            figures["search"](text)
-    times = {name: {"search": [], "embed_only": []} for name in contenders}
-    for _ in range(rounds):
-        for text in texts:
-            for figure in ("search", "embed_only"):
-                for name in ("baseline", "assistant"):
-                    began = time.perf_counter()
-                    contenders[name][figure](text)
-                    times[name][figure].append((time.perf_counter() - began) * 1000)
-    started = time.perf_counter()
-    PlainSearch.__init__(plain, passages)
-    plain_build = time.perf_counter() - started  # loading the model again included, as at every start
+    if side == "assistant":
+        from assistant.config import Settings
+        from assistant.search import Searcher, open_searcher
+
+        started = time.perf_counter()
+        settings = Settings.from_env()
+        searcher = open_searcher(settings, say=lambda _: None)
+        model = searcher.embedder.inner
+        info = {"path": type(model).__name__, "open_s": round(time.perf_counter() - started, 3)}
+        figures = {"search": model_path(Searcher(searcher.index, model, settings)),
+                   "embed_only": lambda t: model.embed([t])}
+        rebuild = None
+    else:
+        sys.path.insert(0, str(PLAIN_APP.parent))
+        from plain_app import PlainSearch
+
+        passages = json.loads(Path(passages_file).read_text(encoding="utf-8"))
+        started = time.perf_counter()
+        plain = PlainSearch(passages)  # loads the model, embeds the passages, builds the flat index
+        info = {"path": "sentence-transformers + IndexFlatIP", "open_s": round(time.perf_counter() - started, 3)}
+        figures = {"search": plain.search,
+                   "embed_only": lambda t: plain.model.encode([t], normalize_embeddings=True)}
+        rebuild = lambda: PlainSearch.__init__(plain, passages)  # noqa: E731 - model load included, as at start
+    print(json.dumps(info), flush=True)
+    for line in sys.stdin:
+        figure, first, last = line.split()
+        if figure == "build":
+            started = time.perf_counter()
+            if rebuild:
+                rebuild()
+            print(json.dumps([time.perf_counter() - started]), flush=True)
+            continue
+        print(json.dumps(timed(figures[figure], texts[int(first):int(last)])), flush=True)
+
+
+def run_in_turn(limit: int | None, rounds: int, passages_file: Path, env: dict, log: Path) -> dict:
+    """Assistant and baseline, each in its own process, taking turns by blocks of queries."""
+    sides = {}
+    with log.open("ab") as errors:
+        for side in ("baseline", "assistant"):
+            sides[side] = subprocess.Popen([sys.executable, __file__, "--worker", "side", side, str(limit or 0),
+                                            str(passages_file)], cwd=ROOT, env={**os.environ, **env}, text=True,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+    try:
+        infos = {side: json.loads(process.stdout.readline()) for side, process in sides.items()}
+
+        def ask(side: str, figure: str, first: int, last: int) -> list[float]:
+            sides[side].stdin.write(f"{figure} {first} {last}\n")
+            sides[side].stdin.flush()
+            return json.loads(sides[side].stdout.readline())
+
+        count = len(queries(limit))
+        for side in sides:
+            ask(side, "search", 0, min(10, count))  # warm-up
+        times = {side: {"search": [], "embed_only": []} for side in sides}
+        order = ["baseline", "assistant"]
+        for _ in range(rounds):
+            for first in range(0, count, BLOCK):
+                for figure in ("search", "embed_only"):
+                    for side in order:
+                        times[side][figure] += ask(side, figure, first, first + BLOCK)
+                order.reverse()
+        build = ask("baseline", "build", 0, 0)[0]
+    finally:
+        for process in sides.values():
+            process.stdin.close()
+            process.wait(30)
     per_query = np.array(times["assistant"]["search"]) / np.array(times["baseline"]["search"])
-    return {"assistant": {k: stats(v) for k, v in times["assistant"].items()},
-            "baseline": {"path": "sentence-transformers + IndexFlatIP", "open_s": round(plain_open, 3),
-                         "build_s": round(plain_build, 3), **{k: stats(v) for k, v in times["baseline"].items()}},
+    return {"assistant": {**{k: stats(v) for k, v in times["assistant"].items()}, "open_in_turn_s":
+                          infos["assistant"]["open_s"]},
+            "baseline": {**infos["baseline"], "build_s": round(build, 3),
+                         **{k: stats(v) for k, v in times["baseline"].items()}},
             "median_of_per_query_ratios": round(float(np.median(per_query)), 3)}
 
 
@@ -369,15 +410,14 @@ def run(args) -> dict:
         say = print if not args.json_only else (lambda *_: None)
         say("in process: assistant alone ...")
         report["assistant"] = run_worker("assistant", [str(limit or 0), str(args.rounds)], env)
-        say("in process: assistant and plain baseline in turn, query by query ...")
-        paired = run_worker("paired", [str(limit or 0), str(args.rounds), str(passages_file)], env)
+        say("in process: assistant and plain baseline, each in its own process, in turn by blocks of queries ...")
+        paired = run_in_turn(limit, args.rounds, passages_file, env, log)
         report["assistant"].update(paired["assistant"])
         report["baseline"] = paired["baseline"]
         report["median_of_per_query_ratios"] = paired["median_of_per_query_ratios"]
         if not args.quick:
             say("in process: assistant on the sentence-transformers path ...")
-            st_path = run_worker("paired", [str(limit or 0), "1", str(passages_file)],  # a diagnostic: one pass
-                                 {**env, "ASSISTANT_FAST_PATH": "0"})
+            st_path = run_in_turn(limit, 1, passages_file, {**env, "ASSISTANT_FAST_PATH": "0"}, log)  # one pass
             report["assistant_st"] = {**st_path["assistant"], "baseline_in_turn": st_path["baseline"]["search"]}
             app = [sys.executable, str(ROOT / "app.py")]
             plain = [sys.executable, str(PLAIN_APP), str(passages_file)]
@@ -521,11 +561,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args(argv)
     if args.worker:
-        limit, rounds = int(rest[0]) or None, int(rest[1])
         if args.worker == "assistant":
+            limit, rounds = int(rest[0]) or None, int(rest[1])
             print(json.dumps(worker_assistant(limit, rounds)))
         else:
-            print(json.dumps(worker_paired(limit, rounds, rest[2])))
+            worker_side(rest[0], int(rest[1]) or None, rest[2])
         return 0
     report = run(args)
     report["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
