@@ -58,7 +58,8 @@ class SentenceTransformerEmbedder:
                 f"Cannot load the model '{name}': {error}. Set ASSISTANT_MODEL (or --model) to a "
                 "sentence-transformers model name that is in the local cache, or to a model folder."
             ) from error
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
         self.tokenizer = self.model.tokenizer
         # Room for the [CLS] and [SEP] tokens the model adds itself.
         self.max_tokens = int(self.model.max_seq_length) - 2

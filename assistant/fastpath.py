@@ -220,6 +220,22 @@ class CachedEmbedder:
                 self._vectors.popitem(last=False)
         return vectors
 
+    def warm(self, texts: Sequence[str]) -> None:
+        """Embed many queries in one batch and remember each (evaluation, example buttons)."""
+        keys = {hashlib.blake2b(t.encode("utf-8", "surrogatepass"), key=self._salt).digest(): t for t in texts}
+        with self._lock:
+            missing = [(k, t) for k, t in keys.items() if k not in self._vectors]
+        for start in range(0, len(missing), 256):
+            chunk = missing[start:start + 256]
+            vectors = self.inner.embed([t for _, t in chunk])
+            with self._lock:
+                for (key, _), row in zip(chunk, vectors):
+                    vector = row.reshape(1, -1).copy()
+                    vector.flags.writeable = False
+                    self._vectors[key] = vector
+                    if len(self._vectors) > self.size:
+                        self._vectors.popitem(last=False)
+
     def fit(self, text: str) -> tuple[str, bool]:
         return self.inner.fit(text)
 

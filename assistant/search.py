@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 
 import numpy as np
 
 from .config import Settings
 from .embedder import Embedder
-from .index import SearchIndex
+from .index import EXACT_LIMIT, SearchIndex
 from .query import EmptyQuery, check_query, clean
 from .language import NAMES, detect_language, model_reads
 from .needs import NEEDS, Need, coverage, is_adult, needs_in_situation, passage_needs, passage_tags, signals_harm
@@ -18,7 +17,7 @@ from .spelling import Speller, tokenizer_words
 from .safety import detect_danger
 from .types import Answer, OrganisationResult, PassageHit
 
-VECTOR_CACHE_SIZE = 2048  # repeated situations (examples, evaluation) do not pay for the model twice
+NEAREST_PASSAGES = 1000  # passages scored per situation above EXACT_LIMIT
 NOTHING_FITS_NOTE = ("We could not find an organisation that clearly fits what you wrote. Below are all the "
                      "organisations we know, in case one of them can still help. If you are in danger, call 112.")
 TRUNCATED_NOTE = ("Your text was long, so only its beginning was used for the search. "
@@ -47,7 +46,6 @@ class Searcher:
         need_words = {w for need in NEEDS for w in re.findall(r"[a-z]{3,}", need.situation.pattern)}
         self._speller = Speller(corpus_words | need_words, tokenizer_words(getattr(embedder, "tokenizer", None)))
         self._bm25 = None
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @staticmethod
     def modes_for_evaluation() -> tuple[str, ...]:
@@ -64,18 +62,12 @@ class Searcher:
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
 
     def warm(self, texts: list[str], mode: str | None = None) -> None:
-        """Embed many situations in one batch ahead of searching them (evaluation, benchmarks)."""
-        step = STEPS[mode or self.mode]
-        fitted = [self._situation(t, step) for t in texts]
-        fitted = [t for t in dict.fromkeys(fitted) if t and t not in self._vectors]
-        for text, vector in zip(fitted, self.embedder.embed(fitted) if fitted else []):
-            self._remember(text, vector)
-
-    def _remember(self, text: str, vector: np.ndarray) -> None:
-        # Kept in memory only, never written anywhere; bounded so it cannot grow without end.
-        self._vectors[text] = vector
-        if len(self._vectors) > VECTOR_CACHE_SIZE:
-            self._vectors.popitem(last=False)
+        """Embed many situations in one batch ahead of searching them (evaluation, benchmarks), when
+        the embedder remembers query vectors (``fastpath.CachedEmbedder``); otherwise nothing."""
+        warm = getattr(self.embedder, "warm", None)
+        if warm is not None:
+            step = STEPS[mode or self.mode]
+            warm([t for t in dict.fromkeys(self._situation(t, step) for t in texts) if t])
 
     def _situation(self, text: object, step: Step) -> str:
         """The text the model reads for a situation: checked, and mended when the mode says so."""
@@ -85,18 +77,12 @@ class Searcher:
             return ""
         return self._speller.correct(checked) if step.spelling else checked
 
-    def _vector(self, text: str) -> np.ndarray:
-        vector = self._vectors.get(text)
-        if vector is None:
-            vector = self.embedder.embed([text])[0]
-            self._remember(text, vector)
-        else:
-            self._vectors.move_to_end(text)
-        return vector
-
     def _passage_scores(self, text: str) -> np.ndarray:
-        vector = self._vector(text)
-        scores, rows = self.index.vectors.search(vector.reshape(1, -1).astype(np.float32), self.index.vectors.ntotal)
+        vector = self.embedder.embed([text])[0]
+        # Every passage's score for an exact index; the nearest ones for a graph over a large corpus
+        # (the others keep the lowest cosine, -1).
+        wanted = self.index.vectors.ntotal if self.index.vectors.ntotal <= EXACT_LIMIT else NEAREST_PASSAGES
+        scores, rows = self.index.vectors.search(vector.reshape(1, -1).astype(np.float32), wanted)
         by_row = np.full(len(self.index.corpus.passages), -1.0)
         keep = rows[0] >= 0
         by_row[rows[0][keep]] = scores[0][keep]

@@ -25,7 +25,8 @@ def test_dense_ranking_matches_brute_force_on_random_vectors(fake_searcher):
     for _ in range(20):
         query = rng.normal(size=64).astype(np.float32)
         query /= np.linalg.norm(query)
-        fake_searcher._vector = lambda text, q=query: q
+        fake_searcher.embedder = type("Fixed", (), {"embed": lambda self, texts, q=query: q.reshape(1, -1),
+                                                    "fit": lambda self, text: (text, False), "name": "fixed"})()
         scores = vectors @ query
         expected = {}
         for passage, score in zip(index.corpus.passages, scores):
