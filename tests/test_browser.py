@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
+
+from .conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -29,18 +30,13 @@ def _missing(what: str):
     pytest.skip(f"{what} is not installed (make test installs it)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def app_url(real_searcher):
     from app import build_demo, serve
 
     demo = build_demo(real_searcher)
-    _, url, _ = serve(demo, "127.0.0.1", _free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
     yield url
     demo.close()
 
@@ -295,7 +291,7 @@ def hostile_url(real_embedder, tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("hostile-index")
     index = load_or_build(folder, index_dir, real_embedder, say=lambda _: None)
     demo = build_demo(Searcher(index, real_embedder, Settings(corpus_dir=folder, index_dir=index_dir)))
-    _, url, _ = serve(demo, "127.0.0.1", _free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
     yield url
     demo.close()
 

@@ -459,7 +459,7 @@ def _start_app(tmp_path: Path, env: dict) -> tuple[subprocess.Popen, str, Path]:
     """python app.py on a free loopback port; returns once it answers or has exited."""
     import httpx
 
-    from .test_load import free_port
+    from .conftest import free_port
 
     port = free_port()
     log = tmp_path / "app.log"

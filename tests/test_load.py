@@ -14,7 +14,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import ROOT, SEED
+from .conftest import ROOT, SEED, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -46,11 +45,6 @@ def situation(rng: random.Random, n: int) -> str:
     """A varied situation, so the embedder's cache of repeated queries does not answer most of them."""
     return f"{rng.choice(SUBJECTS)} {rng.choice(DEEDS)}, {rng.choice(NEEDS)} {MARKER}{n}"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mib(pid: int) -> float:

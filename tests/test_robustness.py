@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -31,7 +30,7 @@ from assistant.render import answer_html, answer_json, answer_text
 from assistant.search import TRUNCATED_NOTE, Searcher
 from assistant.types import Answer
 
-from .conftest import ROOT, SEED, HashingEmbedder
+from .conftest import ROOT, SEED, HashingEmbedder, free_port
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
@@ -537,23 +536,13 @@ def test_app_events_render_hostile_text_and_corpus_as_text(app_events, hostile_s
 
 # --- the same through a real server ------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(hostile_searcher):
     import app
 
     demo = app.build_demo(hostile_searcher)
-    if hasattr(app, "serve"):  # the app's own hardened launch settings
-        _, url, _ = app.serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
-    else:
-        demo.queue(default_concurrency_limit=2)
-        _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
-                                quiet=True, show_error=False)
+    _, url, _ = app.serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
     yield url.rstrip("/")
     demo.close()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import threading
 import time
 
 import httpx
 import pytest
+
+from .conftest import free_port
 
 import app
 from assistant.config import Settings
@@ -19,16 +20,11 @@ pytestmark = pytest.mark.slow
 SECRET = "quokkaberry"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(real_searcher):
     demo = app.build_demo(real_searcher)
-    _, url, _ = app.serve(demo, port=_free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = app.serve(demo, port=free_port(), prevent_thread_lock=True, quiet=True)
     yield demo, url
     demo.close()
 
@@ -134,7 +130,7 @@ def test_a_full_queue_answers_busy_not_a_crash(real_searcher, monkeypatch):
     monkeypatch.setattr(app, "QUEUE_SIZE", 1)
     monkeypatch.setattr(app, "CONCURRENCY", 1)
     demo = app.build_demo(_SlowSearcher(real_searcher))
-    _, url, _ = app.serve(demo, port=_free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = app.serve(demo, port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         statuses, threads = [], []
         for _ in range(4):
