@@ -156,7 +156,9 @@ def signals_harm(text: str, found: tuple[Need, ...]) -> bool:
 _FAMILY = r"(?:father|dad|daddy|mother|mum|mom|brother|sister|son|daughter|uncle|aunt|grandfather|grandmother|" \
           r"stepdad|stepfather|stepmother|parents?|relatives?|family|in-laws?|cousin)"
 _VIOLENCE = r"(?:beat|hit|hurt|kick|punch|slap|chok|strangl|abus|push|shov|threat|lock|burn|attack|bit)\w*"
-_FAMILY_VIOLENCE = re.compile(rf"\b{_FAMILY}\b(?:\W+\w+){{0,5}}?\W+{_VIOLENCE}")
+# The family member does it (not "my daughter was abused": then the family member is the one hurt).
+_FAMILY_VIOLENCE = re.compile(rf"\b{_FAMILY}\b(?:\W+(?!(?:was|were|been|got|is|being|gets)\b)\w+){{0,5}}?\W+"
+                              rf"(?!(?:was|were|been|got|is|being|gets)\b){_VIOLENCE}")
 # Words that say the person concerned is an adult.
 _ADULT = re.compile(r"\b(?:husband|wife|boyfriend|girlfriend|partner|spouse|fianc\w*|married|marriage|my ex|"
                     r"woman|women|lady|adult|pension\w*|retired|my employer|my boss|at work|my job)\b")

@@ -66,6 +66,7 @@ def test_violence_by_any_family_member_is_violence_at_home():
     assert "domestic_violence" in keys("my brother threatened me with a knife")
     assert "domestic_violence" not in keys("my father took me to the cinema")
     assert "domestic_violence" not in keys("a teacher hurts my son")
+    assert "domestic_violence" not in keys("my daughter was abused")
 
 
 @pytest.mark.parametrize("text, adult", [
