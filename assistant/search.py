@@ -67,15 +67,17 @@ class Searcher:
         warm = getattr(self.embedder, "warm", None)
         if warm is not None:
             step = STEPS[mode or self.mode]
-            warm([t for t in dict.fromkeys(self._situation(t, step) for t in texts) if t])
+            situations = []
+            for text in texts:
+                try:
+                    situations.append(self._mended(check_query(text, self.embedder, self.settings.max_chars).text, step))
+                except EmptyQuery:
+                    continue
+            warm(list(dict.fromkeys(situations)))
 
-    def _situation(self, text: object, step: Step) -> str:
-        """The text the model reads for a situation: checked, and mended when the mode says so."""
-        try:
-            checked = check_query(text, self.embedder, self.settings.max_chars).text
-        except EmptyQuery:
-            return ""
-        return self._speller.correct(checked) if step.spelling else checked
+    def _mended(self, checked_text: str, step: Step) -> str:
+        """The text the model reads for a checked situation: with misspellings mended when the mode says so."""
+        return self._speller.correct(checked_text) if step.spelling else checked_text
 
     def _passage_scores(self, text: str) -> np.ndarray:
         vector = self.embedder.embed([text])[0]
@@ -127,7 +129,7 @@ class Searcher:
         language = detect_language(checked.text)
         if step.language and not model_reads(self.embedder.name, language):
             return self._unranked(checked.text, language)
-        situation = self._speller.correct(checked.text) if step.spelling else checked.text  # as in _situation
+        situation = self._mended(checked.text, step)
         passage_scores = self._lexical_scores(situation) if step.lexical else self._passage_scores(situation)
         scores = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=step.soft)
         understood: tuple[Need, ...] = ()
