@@ -22,6 +22,7 @@ import logging
 import os
 import secrets
 import tempfile
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from threading import Lock
@@ -45,7 +46,7 @@ def _source_info(model_dir: Path) -> dict:
     weights = model_dir / "model.safetensors"
     stat = weights.stat()
     return {"source": str(model_dir), "weights_bytes": stat.st_size, "weights_mtime_ns": stat.st_mtime_ns,
-            "format": 1}
+            "format": 2}
 
 
 def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -117,7 +118,9 @@ def export_onnx(model_dir: Path, target: Path) -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    model = AutoModel.from_pretrained(str(model_dir)).eval()
+    # Eager attention: its mask arithmetic traces into a graph that holds for every length and padding,
+    # and ONNX Runtime fuses it into one Attention node per layer (about 20% faster per query).
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
 
     class Hidden(torch.nn.Module):
@@ -129,20 +132,22 @@ def export_onnx(model_dir: Path, target: Path) -> None:
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    sample = tokenizer(["a short one", "someone hurt me and I do not know who to call"], padding=True,
-                       return_tensors="pt")
+    # Lengths from 3 to 200 tokens in one padded batch: the check covers padding as well as length.
+    sample = tokenizer(["a short one", "someone hurt me and I do not know who to call",
+                        " ".join(["my husband hits me and I am afraid to go home"] * 20)],
+                       padding=True, return_tensors="pt")
     args = (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"])
     names = ["input_ids", "attention_mask", "token_type_ids"]
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         path = Path(scratch) / ONNX_FILE
-        with torch.no_grad():
-            # The dynamo exporter (~6 s, needs onnxscript): the TorchScript one bakes the sample's
-            # padding into transformers' mask code, and its vectors drift (cosine ~0.91) on other lengths.
-            batch, tokens = torch.export.Dim("batch"), torch.export.Dim("tokens", min=2, max=512)
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notes
+            # The TorchScript exporter (~2 s): with eager attention its graph is ONNX Runtime's standard
+            # BERT pattern, which the dynamo exporter's is not.
             torch.onnx.export(Hidden(model).eval(), args, str(path), input_names=names, output_names=["hidden"],
-                              dynamic_shapes={n: {0: batch, 1: tokens} for n in names},
-                              dynamo=True, external_data=False, verbose=False)
+                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names}, opset_version=17,
+                              dynamo=False)
             expected = _mean_pool(Hidden(model)(*args).numpy(), sample["attention_mask"].numpy())
         import onnxruntime as ort
 
@@ -169,6 +174,7 @@ def _fast_embedder(name: str, cache_dir: Path, say: Callable[[str], None]) -> Em
         export_onnx(model_dir, onnx_path)
         with tempfile.NamedTemporaryFile("w", dir=cache_dir, prefix=f".{INFO_FILE}.", delete=False) as tmp:
             tmp.write(json.dumps(wanted, indent=1))  # whole or not at all: another process may be reading it
+        os.chmod(tmp.name, 0o644)
         os.replace(tmp.name, info_path)
     return OnnxEmbedder(name, model_dir, onnx_path)
 
