@@ -39,6 +39,13 @@ def _words(*terms: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(parts) + r")", re.IGNORECASE)
 
 
+# Words that say someone is gone only when a person is what is gone or looked for: "my son has been
+# gone for days", "we cannot find her", not "passport gone" or "looking for a helpline".
+_SOMEONE_GONE = ("gone", "came home", "come home", "coming home", "left home", "walked out", "cannot find",
+                 "can't find", "cant find", "can not find", "no contact", "lost contact", "not heard", "haven't heard",
+                 "havent heard", "no news", "not answering", "phone is off", "search for", "looking for")
+
+
 NEEDS: tuple[Need, ...] = (
     Need("child", "a child", "victim",
          _words("child*", "minor", "juvenile*"),
@@ -57,12 +64,10 @@ NEEDS: tuple[Need, ...] = (
                 "recruit*", "agent", "employer", "boss")),
     Need("missing", "a missing person", "victim",
          _words("missing"),
-         _words("missing", "disappear*", "vanish*", "gone", "came home", "come home", "coming home", "run away",
-                "ran away", "runaway", "left home", "walked out", "whereabouts", "cannot find", "can't find",
-                "cant find", "can not find", "no contact", "lost contact", "not heard", "haven't heard",
-                "havent heard", "no news", "not answering", "phone is off", "search for", "looking for",
-                "wandered off", "not been seen", "hasn't been seen", "hasnt been seen", "last seen", "nobody has seen",
-                "no one has seen", "never came back", "never returned", "hasn't returned", "not come back")),
+         _words("missing", "disappear*", "vanish*", "run away", "ran away", "runaway", "whereabouts",
+                "wandered off", "not been seen", "hasn't been seen", "hasnt been seen", "last seen",
+                "nobody has seen", "no one has seen", "never came back", "never returned", "hasn't returned",
+                "not come back", *_SOMEONE_GONE)),
     Need("trafficking", "human trafficking", "victim",
          _words("traffick*", "smuggl*"),
          _words("traffick*", "sold", "selling me", "bought", "passport", "documents taken", "forced to work",
@@ -127,6 +132,8 @@ NEEDS: tuple[Need, ...] = (
 )
 
 
+_MISSING = [need.key for need in NEEDS].index("missing")
+
 _ELSEWHERE = tuple(sorted({name.lower() for name in MEMBER_STATES.values()} - {"lithuania"} | {
     "the uk", "uk", "england", "scotland", "britain", "norway", "switzerland", "iceland", "turkey", "russia",
     "belarus", "ukraine", "moldova", "georgia", "usa", "america", "canada", "dubai", "israel", "egypt",
@@ -146,10 +153,14 @@ HARM = _words("victim*", "crime*", "criminal*", "violen*", "assault*", "attack*"
 
 
 def signals_harm(text: str, found: tuple[Need, ...]) -> bool:
-    """Whether a situation speaks of a crime, a harm or fear (or of a group these services are for)."""
+    """Whether a situation speaks of a crime, a harm or fear (or of a group these services are for).
+
+    Any word of a need of the "victim" kind counts, even where the need itself was set aside ("I ran
+    away from him" is no missing person, but it is someone fleeing)."""
+    named = tuple(need for need in NEEDS if need.situation.search(f" {text.lower()} "))
     return bool(HARM.search(text)) or any(
         (need.kind == "victim" and need.key not in ("child", "woman", "migrant")) or need.key == "crisis"
-        for need in found)
+        for need in found + named)
 
 
 # Violence by a member of the family is violence at home whoever the family member is.
@@ -164,10 +175,32 @@ _ADULT = re.compile(r"\b(?:husband|wife|boyfriend|girlfriend|partner|spouse|fian
                     r"woman|women|lady|adult|pension\w*|retired|my employer|my boss|at work|my job)\b")
 
 
+_GONE_WEAKLY = _words(*_SOMEONE_GONE)
+# The one who went is the person writing: "I ran away from him", "I just want to disappear".
+_I_AM_GONE = re.compile(r"\b(?:i|i'm|im|me|we|we're|wanna|want to|like)\W+(?:\w+\W+){0,2}$")
+# Someone other than the writer, in the same sentence as a weak sign of being gone.
+_SOMEONE = re.compile(r"\b(?:he|she|they|him|her|them|his|hers|their|someone|somebody|person|people|"
+                      r"relative|friend|" + _FAMILY[3:-1] + r"|husband|wife|boyfriend|girlfriend|partner|kid|child|"
+                      r"children|girl|boy|man|woman)s?\b")
+
+
+def _someone_missing(text: str) -> bool:
+    """Whether the words say another person is missing (not the writer, and not a thing)."""
+    for match in NEEDS[_MISSING].situation.finditer(text):
+        if _GONE_WEAKLY.fullmatch(match.group(0)):
+            sentence = re.split(r"[.!?;]", text[:match.start()])[-1] + re.split(r"[.!?;]", text[match.end():])[0]
+            if _SOMEONE.search(sentence):
+                return True
+        elif not _I_AM_GONE.search(text[max(0, match.start() - 40):match.start()]):
+            return True
+    return False
+
+
 def needs_in_situation(text: str) -> tuple[Need, ...]:
     """The needs a person's words point to (on text already corrected for typos)."""
     padded = f" {text.lower()} "
-    found = [need for need in NEEDS if need.situation.search(padded)]
+    found = [need for need in NEEDS if need.situation.search(padded)
+             and (need.key != "missing" or _someone_missing(padded))]
     extra = {"domestic_violence"} if _FAMILY_VIOLENCE.search(padded) else set()
     if _FROM_ELSEWHERE.search(padded):
         extra.add("migrant")  # a person from another country, here
@@ -176,6 +209,8 @@ def needs_in_situation(text: str) -> tuple[Need, ...]:
     found += [n for n in NEEDS if n.key in extra and n not in found]
     if _child_age(padded):
         found = [n for n in found if n.key != "woman"]  # a girl, not a woman
+    if _WRITER_IS_CHILD.search(padded) and not _adult_age(padded):
+        found = [n for n in found if n.key != "domestic_violence"]  # violence at home against a child is child abuse
     if _adult_age(padded):
         found = [n for n in found if n.key != "child" or _child_age(padded)]
     elif _child_age(padded) and not any(n.key == "child" for n in found):
@@ -184,6 +219,10 @@ def needs_in_situation(text: str) -> tuple[Need, ...]:
 
 
 _AGE = re.compile(r"\b(?:i'?m|i am|aged?|is|age of)\s*(\d{1,2})\b|\b(\d{1,2})[\s-]*(?:years?|yrs?|y/?o)\b")
+
+
+# The person writing says they are under 18 ("im 12", "I am only 15"), not "I'm 5 months pregnant".
+_WRITER_IS_CHILD = re.compile(r"\b(?:i'?m|i am)\s*(?:only\s*)?(?:[1-9]|1[0-7])\b(?!\s*(?:years? (?:ago|since)|months?|weeks?|days?|hours?|minutes?|euros?|%))")
 
 
 def _ages(text: str) -> list[int]:

@@ -14,7 +14,7 @@ def keys(text):
 
 @pytest.mark.parametrize("text, expected", [
     ("my 9 year old daughter was touched by her coach", {"child"}),
-    ("im 13 and my stepfather hits me", {"child", "domestic_violence"}),
+    ("my stepfather hits my mum and me", {"domestic_violence"}),
     ("our son has disappeared, we cannot find him", {"missing"}),
     ("who will pay my hospital bills after the attack", {"compensation"}),
     ("i need a lawyer for the trial", {"legal"}),
@@ -26,6 +26,34 @@ def keys(text):
 ])
 def test_needs_in_situation(text, expected):
     assert expected <= keys(text)
+
+
+def test_violence_at_home_against_the_writer_who_is_a_child_is_child_abuse():
+    assert keys("im 13 and my stepfather hits me") >= {"child"}
+    assert "domestic_violence" not in keys("im 13 and my stepfather hits me")
+    assert "domestic_violence" in keys("I'm 5 months pregnant and my husband hits me")
+
+
+@pytest.mark.parametrize("text, missing", [
+    ("my daughter ran away from home", True),
+    ("I'm looking for my brother, nobody has heard from him", True),
+    ("she has been gone for three days", True),
+    ("my husband vanished a year ago", True),
+    ("I ran away from him last night", False),  # the writer fled: no one is missing
+    ("i just want to disappear", False),
+    ("robbed in spain, passport gone", False),  # a thing is gone, not a person
+    ("looking for a crisis helpline", False),
+    ("no previous contact with services", False),
+])
+def test_a_missing_person_is_someone_else(text, missing):
+    assert ("missing" in keys(text)) is missing
+
+
+def test_words_set_aside_as_a_need_still_say_someone_is_in_trouble():
+    from assistant.needs import signals_harm
+
+    assert signals_harm("I ran away from him with my little girl", needs_in_situation("I ran away from him"))
+    assert not signals_harm("what is the weather in Vilnius", ())
 
 
 def test_an_adult_son_is_not_a_child():
