@@ -29,6 +29,7 @@ class Danger:
 
     urgent: bool
     reason: str | None = None
+    kinds: tuple[str, ...] = ()  # every kind of danger found, from rules.PRIORITY
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ def detect_danger(text: object) -> Danger:
         kinds = ["captive"]
     if not kinds:
         return Danger(False)
-    first = min(kinds, key=rules.PRIORITY.index)
-    return Danger(True, rules.REASONS[first])
+    ordered = tuple(sorted(set(kinds), key=rules.PRIORITY.index))
+    return Danger(True, rules.REASONS[ordered[0]], ordered)
 
 
 def crisis_line(corpus: Corpus) -> CrisisLine | None:
