@@ -81,7 +81,7 @@ NEEDS: tuple[Need, ...] = (
     Need("sexual_abuse", "sexual abuse", "victim",
          _words("sexual abuse", "sexually abused", "sexual and other types of abuse"),
          _words("touch*", "molest*", "rape*", "raping", "grope*", "groping", "sexual*", "private parts",
-                "naked", "nude*", "abuse*", "abusing", "paedophile", "pedophile", "grooming", "groom*",
+                "naked", "nude*", "paedophile", "pedophile", "grooming", "groom*",
                 "indecent", "photos of")),
     Need("domestic_violence", "violence at home", "victim",
          _words("domestic violence"),
@@ -230,9 +230,15 @@ def _ages(text: str) -> list[int]:
 
 
 def is_adult(text: str) -> bool:
-    """Whether the words say the person concerned is an adult (an age of 18 or more, a partner, work)."""
+    """Whether the words say the person concerned is an adult (an age of 18 or more, a partner, work,
+    or a parent who is the one hurt: "he pushed me while the kids watched")."""
     padded = f" {text.lower()} "
-    return not _child_age(padded) and (_adult_age(padded) or bool(_ADULT.search(padded)))
+    parent_hurt = bool(_PARENT.search(padded) and _HURTS_ME.search(padded))
+    return not _child_age(padded) and (_adult_age(padded) or bool(_ADULT.search(padded)) or parent_hurt)
+
+
+_PARENT = re.compile(r"\b(?:my|our|the)\s+(?:kids?|children|child|sons?|daughters?|baby|babies|little ones?|toddlers?)\b")
+_HURTS_ME = re.compile(rf"{_VIOLENCE}\W+(?:\w+\W+)?(?:me|myself)\b|\bi\W+(?:was|got|am|have been)\W+{_VIOLENCE}")
 
 
 def _child_age(text: str) -> bool:

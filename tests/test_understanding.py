@@ -56,6 +56,17 @@ def test_words_set_aside_as_a_need_still_say_someone_is_in_trouble():
     assert not signals_harm("what is the weather in Vilnius", ())
 
 
+def test_abuse_is_sexual_abuse_only_when_the_words_say_so():
+    assert "sexual_abuse" not in keys("I don't even know if this counts as abuse")
+    assert "sexual_abuse" in keys("he touched me and said it was our secret")
+
+
+def test_a_parent_who_is_hurt_is_an_adult():
+    assert is_adult("last week he pushed me down the stairs while the kids watched")
+    assert not is_adult("my daughter was abused")
+    assert not is_adult("my stepdad hits me")
+
+
 def test_an_adult_son_is_not_a_child():
     assert "child" not in keys("my son is 34 and he takes my pension")
     assert "child" in keys("my son is 14 and he was beaten at school")
