@@ -37,6 +37,10 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+def _stems(word: str) -> list[str]:
+    return [word[: -len(suffix)] for suffix in _SUFFIXES if word.endswith(suffix) and len(word) - len(suffix) >= 4]
+
+
 class Speller:
     """Corrects words against a vocabulary; words from ``preferred`` win ties."""
 
@@ -47,11 +51,16 @@ class Speller:
         for word in sorted(self.known, key=lambda w: (w not in self.preferred, w)):
             if len(word) >= 3:
                 self._by_first.setdefault(word[0], []).append(word)
+        # Stems of the corpus's words, so other forms of them are known too (smuggling -> smuggled).
+        self._preferred_stems = {stem for word in self.preferred for stem in _stems(word)}
         self.correct_word = lru_cache(maxsize=4096)(self._correct_word)
+
+    def _corpus_form(self, word: str) -> bool:
+        return any(stem in self._preferred_stems for stem in _stems(word))
 
     def is_known(self, word: str) -> bool:
         """Known as it is, or as an inflection of a known word (shoves, mugged, testifying)."""
-        if word in self.known:
+        if word in self.known or self._corpus_form(word):
             return True
         for suffix in _SUFFIXES:
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -63,8 +72,13 @@ class Speller:
 
     def _correct_word(self, word: str) -> str:
         lower = word.lower()
-        if len(lower) < 4 or "'" in lower or self.is_known(lower):
+        if len(lower) < 4 or "'" in lower or lower in self.known or self._corpus_form(lower):
             return word
+        if self.is_known(lower):
+            # Known only as a possible inflection ("lawer" = law + er, "misssing" = miss + ing): mended
+            # only to a word of the corpus or of the needs one letter away (lawyer, missing).
+            return next((c for c in self._by_first.get(lower[0], ()) if c in self.preferred
+                         and edit_distance(lower, c, 1) == 1), word)
         limit = 1 if len(lower) <= 5 else 2
         best, best_distance = word, limit + 1
         for candidate in self._by_first.get(lower[0], ()):

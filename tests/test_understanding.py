@@ -130,3 +130,10 @@ def test_speller_mends_unknown_words_and_keeps_known_ones():
     assert speller.correct("dont help helping helped shoes") == "dont help helping helped shoes"
     # Capitalised words after the first are names: left alone.
     assert speller.correct("help in Kaunas") == "help in Kaunas"
+
+
+def test_speller_mends_words_that_only_look_like_inflections():
+    speller = Speller({"lawyer", "missing", "smuggling", "teacher"}, {"law", "miss", "tech", "snuggled"})
+    assert speller.correct("i need a lawer") == "i need a lawyer"  # not law + er
+    assert speller.correct("my son is misssing") == "my son is missing"
+    assert speller.correct("they smuggled us") == "they smuggled us"  # a form of the corpus's smuggling
