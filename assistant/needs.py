@@ -196,12 +196,27 @@ def _someone_missing(text: str) -> bool:
     return False
 
 
+# "He" who hurts the writer, or whom the writer fled, with no word of anyone or anywhere outside the
+# home, is most often a partner: "he pushed me down the stairs", "I ran away from him".
+_HE_HURTS_ME = re.compile(rf"\bhe\W+(?:\w+\W+){{0,3}}?{_VIOLENCE}\W+(?:\w+\W+)?me\b|"
+                          r"\b(?:from|left|leave|leaving|escaped)\s+him\b")
+_OUTSIDE_HOME = re.compile(r"\b(?:stranger|a man|a guy|some guy|someone|somebody|gang|boss|employer|manager|"
+                           r"colleague|coworker|co-worker|neighbou?r|teacher|coach|trainer|priest|doctor|landlord|"
+                           r"client|customer|pimp|recruiter|agent|police\w*|officer|guard|friend|classmate|"
+                           r"driver|stepdad|stepfather|uncle|brother|father|dad|cousin)\b|"
+                           r"\b(?:on|in) the street|\b(?:at|in) (?:a|the) (?:bar|club|party|park)|\bat (?:school|work)\b")
+
+
+def _partner_hurts_me(text: str) -> bool:
+    return bool(_HE_HURTS_ME.search(text)) and not _OUTSIDE_HOME.search(text) and not _child_age(text)
+
+
 def needs_in_situation(text: str) -> tuple[Need, ...]:
     """The needs a person's words point to (on text already corrected for typos)."""
     padded = f" {text.lower()} "
     found = [need for need in NEEDS if need.situation.search(padded)
              and (need.key != "missing" or _someone_missing(padded))]
-    extra = {"domestic_violence"} if _FAMILY_VIOLENCE.search(padded) else set()
+    extra = {"domestic_violence"} if _FAMILY_VIOLENCE.search(padded) or _partner_hurts_me(padded) else set()
     if _FROM_ELSEWHERE.search(padded):
         extra.add("migrant")  # a person from another country, here
     if not _FROM_ELSEWHERE.search(padded) and _IN_ELSEWHERE.search(padded):

@@ -137,3 +137,14 @@ def test_speller_mends_words_that_only_look_like_inflections():
     assert speller.correct("i need a lawer") == "i need a lawyer"  # not law + er
     assert speller.correct("my son is misssing") == "my son is missing"
     assert speller.correct("they smuggled us") == "they smuggled us"  # a form of the corpus's smuggling
+
+
+@pytest.mark.parametrize("text, at_home", [
+    ("he hits me when he drinks", True),
+    ("I left him last week and have nowhere to go", True),
+    ("he attacked me on the street", False),  # somewhere outside the home
+    ("my boss hit me", False),  # someone outside the home
+    ("im 15 and he hits me", False),  # a child: child abuse, not a partner
+])
+def test_he_who_hurts_the_writer_at_home_is_taken_as_a_partner(text, at_home):
+    assert ("domestic_violence" in keys(text)) is at_home
