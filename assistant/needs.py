@@ -137,7 +137,14 @@ _MISSING = [need.key for need in NEEDS].index("missing")
 _ELSEWHERE = tuple(sorted({name.lower() for name in MEMBER_STATES.values()} - {"lithuania"} | {
     "the uk", "uk", "england", "scotland", "britain", "norway", "switzerland", "iceland", "turkey", "russia",
     "belarus", "ukraine", "moldova", "georgia", "usa", "america", "canada", "dubai", "israel", "egypt",
-    "the netherlands", "holland", "another country", "other country", "a foreign country"}))
+    "the netherlands", "holland", "another country", "other country", "a foreign country",
+    # Capitals and the larger cities people go to for work
+    "london", "manchester", "birmingham", "leeds", "edinburgh", "glasgow", "dublin", "cork", "oslo", "bergen",
+    "stavanger", "reykjavik", "berlin", "hamburg", "munich", "frankfurt", "cologne", "paris", "madrid",
+    "barcelona", "rome", "milan", "amsterdam", "rotterdam", "the hague", "brussels", "antwerp", "vienna",
+    "warsaw", "krakow", "riga", "tallinn", "helsinki", "stockholm", "gothenburg", "copenhagen", "prague",
+    "lisbon", "athens", "budapest", "bucharest", "sofia", "zagreb", "ljubljana", "bratislava", "valletta",
+    "nicosia", "zurich", "geneva", "istanbul", "moscow", "minsk", "kyiv", "kiev", "new york"}))
 _IN_ELSEWHERE = re.compile(r"\b(?:in|to|at|from)\s+(?:" + "|".join(map(re.escape, _ELSEWHERE)) + r")\b")
 _FROM_ELSEWHERE = re.compile(r"\b(?:i am|i'm|im|we are|we're|he is|she is|they are)\s+(?:from|not from)\s+(?!lithuania)")
 

@@ -22,6 +22,7 @@ def keys(text):
     ("i want to kill myself", {"crisis"}),
     ("I am from Ukraine and my employer keeps my wages", {"migrant"}),
     ("I was robbed in Spain and lost everything", {"abroad"}),
+    ("my brother is stuck in london without money", {"abroad"}),
     ("nowhere to sleep tonight", {"shelter"}),
 ])
 def test_needs_in_situation(text, expected):
