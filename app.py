@@ -2,7 +2,8 @@
 
 Run ``python app.py`` (host and port from ASSISTANT_HOST / ASSISTANT_PORT or --host / --port; it binds
 to 127.0.0.1 unless told otherwise). Importing this module starts nothing; ``build_demo`` makes the
-interface for a loaded searcher and ``serve`` launches it with the hardened defaults.
+interface for a loaded searcher and ``serve`` launches it with the hardened defaults and, given the
+searcher, the lean JSON route ``POST /api/search`` on the same server (``assistant/api.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
+from assistant.api import api_routes  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.page import CSS, HEAD  # noqa: E402
 from assistant.search import Searcher, open_searcher  # noqa: E402
@@ -61,13 +63,19 @@ def build_demo(searcher: Searcher) -> gr.Blocks:
     return build_blocks(searcher)
 
 
-def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, **launch):
-    """Launch with the hardened defaults: bounded queue, no caching, no monitoring, no uploads, no error details."""
+def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, searcher: Searcher | None = None,
+          **launch):
+    """Launch with the hardened defaults: bounded queue, no caching, no monitoring, no uploads, no error details.
+
+    With ``searcher``, ``POST /api/search`` (one request, one JSON answer) is served beside Gradio's routes,
+    with the same bounds: CONCURRENCY searches at once, QUEUE_SIZE waiting.
+    """
+    routes = api_routes(searcher, CONCURRENCY, QUEUE_SIZE) if searcher is not None else []
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo.launch(server_name=host, server_port=port, show_error=False, enable_monitoring=False,
                        max_file_size=1, footer_links=[], ssr_mode=False, css=CSS, head=HEAD,
                        state_session_capacity=STATE_SESSIONS,
-                       app_kwargs={"middleware": [Middleware(NoStore)]}, **launch)
+                       app_kwargs={"middleware": [Middleware(NoStore)], "routes": routes}, **launch)
 
 
 def main() -> None:
@@ -89,7 +97,7 @@ def main() -> None:
         searcher = open_searcher(settings, say=logging.getLogger("assistant").info)
     except (CorpusError, ModelError, IndexProblem) as error:
         sys.exit(f"error: {error}")
-    serve(build_demo(searcher), settings.host, settings.port)
+    serve(build_demo(searcher), settings.host, settings.port, searcher=searcher)
 
 
 if __name__ == "__main__":
