@@ -46,6 +46,15 @@ _SOMEONE_GONE = ("gone", "came home", "come home", "coming home", "left home", "
                  "havent heard", "no news", "not answering", "phone is off", "search for", "looking for")
 
 
+# Money for what a crime cost: asked for in so many words, or an injury or loss with its cost
+# ("who pays my hospital bills"), not a hospital or a bill alone ("her night shift at the hospital").
+_COMPENSATION_ASKED = ("compensat*", "money back", "damages", "lost income", "lost wages", "reimburs*", "claim*",
+                       "fund", "cover the cost*")
+_WHAT_IT_COST = ("funeral", "medical", "hospital", "dentist", "treatment", "injur*", "disabilit*", "off work",
+                 "surgery", "operation", "medicine*", "rehabilitation", "broke my", "broken")
+_MONEY = ("pay for", "pays", "paid", "pay", "bill", "bills", "cost*", "afford", "money", "expens*")
+
+
 NEEDS: tuple[Need, ...] = (
     Need("child", "a child", "victim",
          _words("child*", "minor", "juvenile*"),
@@ -82,7 +91,7 @@ NEEDS: tuple[Need, ...] = (
          _words("sexual abuse", "sexually abused", "sexual and other types of abuse"),
          _words("touch*", "molest*", "rape*", "raping", "grope*", "groping", "sexual*", "private parts",
                 "naked", "nude*", "paedophile", "pedophile", "grooming", "groom*",
-                "indecent", "photos of")),
+                "indecent", "nude photos", "naked photos", "intimate photos", "sexual photos")),
     Need("domestic_violence", "violence at home", "victim",
          _words("domestic violence"),
          _words("husband", "wife", "partner", "boyfriend", "ex", "spouse", "domestic*", "at home", "father of my",
@@ -96,10 +105,7 @@ NEEDS: tuple[Need, ...] = (
                 "find me", "hunt*", "hide my address", "my address")),
     Need("compensation", "money for what the crime cost", "service",
          _words("compensat*", "damage", "fund for victims"),
-         _words("compensat*", "pay for", "pays", "paid", "bill", "bills", "cost*", "money back", "damages",
-                "funeral", "medical", "hospital", "dentist", "treatment", "lost income", "lost wages", "injur*",
-                "disabilit*", "reimburs*", "claim*", "fund", "off work", "surgery", "operation", "medicine*",
-                "rehabilitation", "cover the cost*")),
+         _words(*_COMPENSATION_ASKED, *_WHAT_IT_COST, *_MONEY)),
     Need("legal", "legal help", "service",
          _words("legal aid", "legal advice", "legal information", "lawyer*", "court", "representation",
                 "defence", "procedural", "drafting of documents", "legal assistance", "judicial"),
@@ -177,6 +183,12 @@ _VIOLENCE = r"(?:beat|hit|hurt|kick|punch|slap|chok|strangl|abus|push|shov|threa
 # The family member does it (not "my daughter was abused": then the family member is the one hurt).
 _FAMILY_VIOLENCE = re.compile(rf"\b{_FAMILY}\b(?:\W+(?!(?:was|were|been|got|is|being|gets)\b)\w+){{0,5}}?\W+"
                               rf"(?!(?:was|were|been|got|is|being|gets)\b){_VIOLENCE}")
+# Someone else's relative is no family of the writer's: "my landlord's son punched me".
+_OUTSIDERS_KIN = re.compile(rf"\b(?!my\b|our\b)\w+'s\s+{_FAMILY}\b")
+# A child as the one hurt, right after the violence: "... hits my little brother", "... hurting the kids".
+_HURTS_A_CHILD = re.compile(rf"(?:{_VIOLENCE})?\W+(?:my|our|the|his|her)\s+(?:little|baby|younger|small|\d+\s*(?:yo|y/o|year old))\s+"
+                            r"(?:brother|sister|son|daughter|boy|girl|one)s?\b|"
+                            rf"(?:{_VIOLENCE})?\W+(?:my|our|the)\s+(?:kids?|children|child|baby|toddler)\b")
 # Words that say the person concerned is an adult.
 _ADULT = re.compile(r"\b(?:husband|wife|boyfriend|girlfriend|partner|spouse|fianc\w*|married|marriage|my ex|"
                     r"woman|women|lady|adult|pension\w*|retired|my employer|my boss|at work|my job)\b")
@@ -209,7 +221,7 @@ _HE_HURTS_ME = re.compile(rf"\bhe\W+(?:\w+\W+){{0,3}}?{_VIOLENCE}\W+(?:\w+\W+)?m
                           r"\b(?:from|left|leave|leaving|escaped)\s+him\b")
 _OUTSIDE_HOME = re.compile(r"\b(?:stranger|a man|a guy|some guy|someone|somebody|gang|boss|employer|manager|"
                            r"colleague|coworker|co-worker|neighbou?r|teacher|coach|trainer|priest|doctor|landlord|"
-                           r"client|customer|pimp|recruiter|agent|police\w*|officer|guard|friend|classmate|"
+                           r"client|customer|pimp|recruiter|agent|police\w*|officer|guard|friend|classmate|guy|man|men|"
                            r"driver|stepdad|stepfather|uncle|brother|father|dad|cousin)\b|"
                            r"\b(?:on|in) the street|\b(?:at|in) (?:a|the) (?:bar|club|party|park)|\bat (?:school|work)\b")
 
@@ -218,12 +230,25 @@ def _partner_hurts_me(text: str) -> bool:
     return bool(_HE_HURTS_ME.search(text)) and not _OUTSIDE_HOME.search(text) and not _child_age(text)
 
 
+_ASKED, _COST, _PAY = _words(*_COMPENSATION_ASKED), _words(*_WHAT_IT_COST), _words(*_MONEY)
+
+
+def _compensation_asked(text: str) -> bool:
+    return bool(_ASKED.search(text) or (_COST.search(text) and _PAY.search(text)))
+
+
 def needs_in_situation(text: str) -> tuple[Need, ...]:
     """The needs a person's words point to (on text already corrected for typos)."""
     padded = f" {text.lower()} "
     found = [need for need in NEEDS if need.situation.search(padded)
-             and (need.key != "missing" or _someone_missing(padded))]
-    extra = {"domestic_violence"} if _FAMILY_VIOLENCE.search(padded) or _partner_hurts_me(padded) else set()
+             and (need.key != "missing" or _someone_missing(padded))
+             and (need.key != "compensation" or _compensation_asked(padded))]
+    at_home = _FAMILY_VIOLENCE.search(_OUTSIDERS_KIN.sub(" someone ", padded))
+    if at_home and _HURTS_A_CHILD.match(padded, at_home.end()):
+        at_home = None  # "my uncle hurts my little brother": a child abused (the child need says so)
+    extra = {"domestic_violence"} if at_home or _partner_hurts_me(padded) else set()
+    if _HURTS_A_CHILD.search(padded):
+        extra.add("child")
     if _FROM_ELSEWHERE.search(padded):
         extra.add("migrant")  # a person from another country, here
     if not _FROM_ELSEWHERE.search(padded) and _IN_ELSEWHERE.search(padded):

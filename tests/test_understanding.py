@@ -149,3 +149,18 @@ def test_speller_mends_words_that_only_look_like_inflections():
 ])
 def test_he_who_hurts_the_writer_at_home_is_taken_as_a_partner(text, at_home):
     assert ("domestic_violence" in keys(text)) is at_home
+
+
+@pytest.mark.parametrize("text, need, found", [
+    ("who pays my hospital bills after the attack", "compensation", True),
+    ("can i claim compensation for my injuries", "compensation", True),
+    ("my mom is on night shift at the hospital", "compensation", False),  # a hospital, no cost
+    ("she sent me photos of the sea", "sexual_abuse", False),
+    ("he made me send nude photos", "sexual_abuse", True),
+    ("my landlord's son punched me", "domestic_violence", False),  # someone else's relative
+    ("uncle hurting my little brother", "domestic_violence", False),  # a child is the one hurt
+    ("uncle hurting my little brother", "child", True),
+    ("the guy who sets up the clients hit me", "domestic_violence", False),  # not a partner
+])
+def test_needs_are_found_only_where_the_words_mean_them(text, need, found):
+    assert (need in keys(text)) is found
