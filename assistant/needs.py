@@ -152,6 +152,9 @@ _ELSEWHERE = tuple(sorted({name.lower() for name in MEMBER_STATES.values()} - {"
     "lisbon", "athens", "budapest", "bucharest", "sofia", "zagreb", "ljubljana", "bratislava", "valletta",
     "nicosia", "zurich", "geneva", "istanbul", "moscow", "minsk", "kyiv", "kiev", "new york"}))
 _IN_ELSEWHERE = re.compile(r"\b(?:in|to|at|from)\s+(?:" + "|".join(map(re.escape, _ELSEWHERE)) + r")\b")
+# Someone who was abroad and is home again needs no help abroad: "came back last month", "I'm back in Vilnius".
+_BACK_HOME = re.compile(r"\b(?:came back|returned|got back|(?:i'?m|i am|she'?s|he'?s|she is|he is|we'?re|we are|now) back|"
+                        r"back home now|home again)\b")
 _FROM_ELSEWHERE = re.compile(r"\b(?:i am|i'm|im|we are|we're|he is|she is|they are)\s+(?:from|not from)\s+(?!lithuania)")
 
 
@@ -242,7 +245,8 @@ def needs_in_situation(text: str) -> tuple[Need, ...]:
     padded = f" {text.lower()} "
     found = [need for need in NEEDS if need.situation.search(padded)
              and (need.key != "missing" or _someone_missing(padded))
-             and (need.key != "compensation" or _compensation_asked(padded))]
+             and (need.key != "compensation" or _compensation_asked(padded))
+             and (need.key != "abroad" or not _BACK_HOME.search(padded))]
     at_home = _FAMILY_VIOLENCE.search(_OUTSIDERS_KIN.sub(" someone ", padded))
     if at_home and _HURTS_A_CHILD.match(padded, at_home.end()):
         at_home = None  # "my uncle hurts my little brother": a child abused (the child need says so)
@@ -251,8 +255,8 @@ def needs_in_situation(text: str) -> tuple[Need, ...]:
         extra.add("child")
     if _FROM_ELSEWHERE.search(padded):
         extra.add("migrant")  # a person from another country, here
-    if not _FROM_ELSEWHERE.search(padded) and _IN_ELSEWHERE.search(padded):
-        extra.add("abroad")  # something happening in another country
+    if not _FROM_ELSEWHERE.search(padded) and _IN_ELSEWHERE.search(padded) and not _BACK_HOME.search(padded):
+        extra.add("abroad")  # something happening in another country, to someone still there
     found += [n for n in NEEDS if n.key in extra and n not in found]
     if _child_age(padded):
         found = [n for n in found if n.key != "woman"]  # a girl, not a woman

@@ -164,3 +164,8 @@ def test_he_who_hurts_the_writer_at_home_is_taken_as_a_partner(text, at_home):
 ])
 def test_needs_are_found_only_where_the_words_mean_them(text, need, found):
     assert (need in keys(text)) is found
+
+
+def test_someone_back_home_needs_no_help_abroad():
+    assert "abroad" not in keys("sold to a brothel in Spain, came back to Lithuania last month")
+    assert "abroad" in keys("stuck in germany, want to go back to lithuania")
