@@ -221,6 +221,8 @@ def _someone_missing(text: str) -> bool:
 # "He" who hurts the writer, or whom the writer fled, with no word of anyone or anywhere outside the
 # home, is most often a partner: "he pushed me down the stairs", "I ran away from him".
 _HE_HURTS_ME = re.compile(rf"\bhe\W+(?:\w+\W+){{0,3}}?{_VIOLENCE}\W+(?:\w+\W+)?me\b|"
+                          r"\bhe\W+(?:\w+\W+){0,2}?(?:controls|reads my|won'?t let me|doesn'?t let me|takes my|"
+                          r"took my|locks me|check\w* my)|"
                           r"\b(?:from|left|leave|leaving|escaped)\s+him\b")
 _OUTSIDE_HOME = re.compile(r"\b(?:stranger|a man|a guy|some guy|someone|somebody|gang|boss|employer|manager|"
                            r"colleague|coworker|co-worker|neighbou?r|teacher|coach|trainer|priest|doctor|landlord|"
@@ -269,7 +271,10 @@ def needs_in_situation(text: str) -> tuple[Need, ...]:
     return tuple(found)
 
 
-_AGE = re.compile(r"\b(?:i'?m|i am|aged?|is|age of)\s*(\d{1,2})\b|\b(\d{1,2})[\s-]*(?:years?|yrs?|y/?o)\b")
+# An age, not a time span: "im 14", "aged 52", "my 9 year old", "14 yo"; not "married 12 years", "is 5 months".
+_AGE = re.compile(r"\b(?:i'?m|i am|aged?|is|age of)\s*(\d{1,2})\b(?!\s*(?:days?|weeks?|months?|hours?|minutes?|"
+                  r"years?\s+(?:ago|since|later|now)|euros?|eur|%|am\b|pm\b|times|kg|km))|"
+                  r"\b(\d{1,2})[\s-]*(?:years?[\s-]*old|yrs?[\s-]*old|y/?o)\b")
 
 
 # The person writing says they are under 18 ("im 12", "I am only 15"), not "I'm 5 months pregnant".

@@ -169,3 +169,18 @@ def test_needs_are_found_only_where_the_words_mean_them(text, need, found):
 def test_someone_back_home_needs_no_help_abroad():
     assert "abroad" not in keys("sold to a brothel in Spain, came back to Lithuania last month")
     assert "abroad" in keys("stuck in germany, want to go back to lithuania")
+
+
+@pytest.mark.parametrize("text, age_of_a_child", [
+    ("im 14 and scared", True),
+    ("my 9 year old was touched", True),
+    ("we have been married 12 years", False),  # a time span, not an age
+    ("I am 5 months pregnant", False),
+    ("it is 12 days since she left", False),
+])
+def test_ages_are_ages_not_time_spans(text, age_of_a_child):
+    assert ("child" in keys(text)) is age_of_a_child
+
+
+def test_he_who_controls_the_writer_is_taken_as_a_partner():
+    assert "domestic_violence" in keys("he controls every euro and reads my messages")
