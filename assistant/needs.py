@@ -43,7 +43,10 @@ def _words(*terms: str) -> re.Pattern[str]:
 # gone for days", "we cannot find her", not "passport gone" or "looking for a helpline".
 _SOMEONE_GONE = ("gone", "came home", "come home", "coming home", "left home", "walked out", "cannot find",
                  "can't find", "cant find", "can not find", "no contact", "lost contact", "not heard", "haven't heard",
-                 "havent heard", "no news", "not answering", "phone is off", "search for", "looking for")
+                 "havent heard", "heard nothing", "no word from", "nothing from him", "nothing from her", "no news",
+                 "not answering", "phone is off", "phone is dead", "phone dead", "not picked up", "hasn't picked up",
+                 "didn't come home", "did not come home", "didnt come home", "not come home", "search for", "looking for",
+                 "find him", "find her", "find them")
 
 
 # Money for what a crime cost: asked for in so many words, or an injury or loss with its cost
@@ -94,7 +97,9 @@ NEEDS: tuple[Need, ...] = (
                 "indecent", "nude photos", "naked photos", "intimate photos", "sexual photos")),
     Need("domestic_violence", "violence at home", "victim",
          _words("domestic violence"),
-         _words("husband", "wife", "partner", "boyfriend", "ex", "spouse", "domestic*", "at home", "father of my",
+         _words("husband", "hubby", "wife", "partner", "boyfriend", "bf", "girlfriend", "gf", "ex", "spouse", "domestic*",
+                "violence at home", "abuse at home", "abused at home", "unsafe at home", "not safe at home",
+                "afraid at home", "scared at home", "father of my",
                 "in-law", "in-laws", "intimate partner", "married", "marriage", "controls me", "controlling",
                 "jealous", "my man", "fiance", "fiancé", "stepdad", "stepfather", "family member")),
     Need("witness", "a witness or a person under threat", "victim",
@@ -114,21 +119,28 @@ NEEDS: tuple[Need, ...] = (
                 "prosecut*", "hearing", "advice", "advise", "appeal")),
     Need("shelter", "a safe place to stay", "service",
          _words("shelter*"),
-         _words("shelter*", "sleep", "slept", "place to stay", "stay", "place to live", "nowhere", "homeless",
+         _words("shelter*", "nowhere", "place to sleep", "place to stay", "place to live", "where to sleep",
+                "where to stay", "where to go", "somewhere to sleep", "somewhere to stay", "somewhere to live",
+                "stay tonight", "sleep tonight", "slept at", "slept in", "slept on", "sleeping rough", "sleep rough",
+                "need a bed", "need bed", "a bed", "homeless",
                 "housing", "roof", "safe place", "safe house", "kicked out", "thrown out", "on the street",
                 "escaped", "ran away", "left him", "left with", "no home")),
     Need("material", "money, food or things to live on", "service",
          _words("material help"),
          _words("material", "food", "clothes", "no money", "money for", "nothing to eat", "hungry", "rent",
                 "basic needs", "essentials", "no funds")),
-    Need("crisis", "crisis or suicide help", "service",
-         _words("suicid*", "crisis", "helpline", "consultation line", "toll free", "psycholog*"),
+    Need("suicide", "thoughts of suicide", "service",
+         _words("suicid*"),
          _words("suicid*", "kill myself", "killing myself", "end my life", "ending my life", "take my own life",
-                "take my life", "end it", "ending it", "end it all", "die", "dying",
-                "live anymore", "living anymore", "better off without", "self harm", "self-harm", "cut myself",
-                "cutting myself", "hopeless*", "can't cope", "cant cope", "cannot cope", "panic*", "crisis",
-                "hotline", "helpline", "talk to someone", "anonymous*", "depress*", "jump", "overdose", "pills",
-                "no way out", "tired of living", "nightmare*", "trauma*", "anxiety", "breakdown")),
+                "take my life", "end it", "ending it", "end it all", "die", "dying", "live anymore",
+                "living anymore", "better off without", "self harm", "self-harm", "cut myself", "cutting myself",
+                "jump", "overdose", "pills", "no way out", "tired of living", "better off", "without me",
+                "not wake up", "never wake up", "no reason to live", "nothing to live for", "wish i was dead",
+                "wish i were dead", "want to disappear", "wanna disappear", "disappear forever")),
+    Need("crisis", "crisis help", "service",
+         _words("crisis", "helpline", "consultation line", "toll free", "psycholog*"),
+         _words("crisis", "hopeless*", "can't cope", "cant cope", "cannot cope", "panic*", "hotline", "helpline",
+                "talk to someone", "anonymous*", "depress*", "nightmare*", "trauma*", "anxiety", "breakdown")),
     Need("abroad", "help while abroad", "service",
          _words("consular", "abroad", "return"),
          _words("abroad", "consul*", "embass*", "in another country", "overseas", "holiday", "travelling",
@@ -150,12 +162,17 @@ _ELSEWHERE = tuple(sorted({name.lower() for name in MEMBER_STATES.values()} - {"
     "barcelona", "rome", "milan", "amsterdam", "rotterdam", "the hague", "brussels", "antwerp", "vienna",
     "warsaw", "krakow", "riga", "tallinn", "helsinki", "stockholm", "gothenburg", "copenhagen", "prague",
     "lisbon", "athens", "budapest", "bucharest", "sofia", "zagreb", "ljubljana", "bratislava", "valletta",
-    "nicosia", "zurich", "geneva", "istanbul", "moscow", "minsk", "kyiv", "kiev", "new york"}))
-_IN_ELSEWHERE = re.compile(r"\b(?:in|to|at|from)\s+(?:" + "|".join(map(re.escape, _ELSEWHERE)) + r")\b")
+    "nicosia", "zurich", "geneva", "istanbul", "moscow", "minsk", "kyiv", "kiev", "new york",
+    # Countries many people working in Lithuania come from
+    "uzbekistan", "tajikistan", "kyrgyzstan", "kazakhstan", "turkmenistan", "azerbaijan", "armenia", "india",
+    "pakistan", "bangladesh", "nepal", "sri lanka", "philippines", "the philippines", "vietnam", "china",
+    "nigeria", "syria", "iraq", "afghanistan", "iran"}))
+_IN_ELSEWHERE = re.compile(r"\b(?:in|to|at)\s+(?:" + "|".join(map(re.escape, _ELSEWHERE)) + r")\b")
 # Someone who was abroad and is home again needs no help abroad: "came back last month", "I'm back in Vilnius".
 _BACK_HOME = re.compile(r"\b(?:came back|returned|got back|(?:i'?m|i am|she'?s|he'?s|she is|he is|we'?re|we are|now) back|"
                         r"back home now|home again)\b")
-_FROM_ELSEWHERE = re.compile(r"\b(?:i am|i'm|im|we are|we're|he is|she is|they are)\s+(?:from|not from)\s+(?!lithuania)")
+_FROM_ELSEWHERE = re.compile(r"\b(?:i am|i'm|im|we are|we're|he is|she is|they are)\s+(?:from|not from)\s+(?!lithuania)|"
+                             r"\bfrom\s+(?:" + "|".join(map(re.escape, _ELSEWHERE)) + r")\b")
 
 
 # Words that say a crime or a harm happened, or that the person is afraid: a situation without any
@@ -175,7 +192,7 @@ def signals_harm(text: str, found: tuple[Need, ...]) -> bool:
     away from him" is no missing person, but it is someone fleeing)."""
     named = tuple(need for need in NEEDS if need.situation.search(f" {text.lower()} "))
     return bool(HARM.search(text)) or any(
-        (need.kind == "victim" and need.key not in ("child", "woman", "migrant")) or need.key == "crisis"
+        (need.kind == "victim" and need.key not in ("child", "woman", "migrant")) or need.key in ("suicide", "crisis")
         for need in found + named)
 
 
@@ -231,8 +248,13 @@ _OUTSIDE_HOME = re.compile(r"\b(?:stranger|a man|a guy|some guy|someone|somebody
                            r"\b(?:on|in) the street|\b(?:at|in) (?:a|the) (?:bar|club|party|park)|\bat (?:school|work)\b")
 
 
+_HURTS_ME_NOW = re.compile(rf"\b{_VIOLENCE}\W+me\b")
+
+
 def _partner_hurts_me(text: str) -> bool:
-    return bool(_HE_HURTS_ME.search(text)) and not _OUTSIDE_HOME.search(text) and not _child_age(text)
+    he_hurts_me = _HE_HURTS_ME.search(text) or any(
+        re.search(r"\bhe\b", sentence) and _HURTS_ME_NOW.search(sentence) for sentence in re.split(r"[.!?;]", text))
+    return bool(he_hurts_me) and not _OUTSIDE_HOME.search(text) and not _child_age(text)
 
 
 _ASKED, _COST, _PAY = _words(*_COMPENSATION_ASKED), _words(*_WHAT_IT_COST), _words(*_MONEY)
@@ -248,7 +270,7 @@ def needs_in_situation(text: str) -> tuple[Need, ...]:
     found = [need for need in NEEDS if need.situation.search(padded)
              and (need.key != "missing" or _someone_missing(padded))
              and (need.key != "compensation" or _compensation_asked(padded))
-             and (need.key != "abroad" or not _BACK_HOME.search(padded))]
+             and (need.key != "abroad" or not (_BACK_HOME.search(padded) or _FROM_ELSEWHERE.search(padded)))]
     at_home = _FAMILY_VIOLENCE.search(_OUTSIDERS_KIN.sub(" someone ", padded))
     if at_home and _HURTS_A_CHILD.match(padded, at_home.end()):
         at_home = None  # "my uncle hurts my little brother": a child abused (the child need says so)

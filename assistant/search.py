@@ -20,7 +20,7 @@ from .types import Answer, OrganisationResult, PassageHit
 NEAREST_PASSAGES = 1000  # passages scored per situation above EXACT_LIMIT
 NOTHING_FITS_NOTE = ("We could not find an organisation that clearly fits what you wrote. Below are all the "
                      "organisations we know, in case one of them can still help. If you are in danger, call 112.")
-CRISIS = next(need for need in NEEDS if need.key == "crisis")
+SUICIDE = next(need for need in NEEDS if need.key == "suicide")
 TRUNCATED_NOTE = ("Your text was long, so only its beginning was used for the search. "
                   "If the most important part came later, you can search again with just that part.")
 
@@ -137,8 +137,8 @@ class Searcher:
         understood: tuple[Need, ...] = ()
         if step.needs:
             understood = needs_in_situation(situation)
-            if {"suicide", "self_harm"} & set(danger.kinds) and CRISIS not in understood:
-                understood += (CRISIS,)  # what the safety banner reads as thoughts of suicide or self-harm
+            if {"suicide", "self_harm"} & set(danger.kinds) and SUICIDE not in understood:
+                understood += (SUICIDE,)  # what the safety banner reads as thoughts of suicide or self-harm
             found = np.array([need in understood for need in NEEDS])
             scores = scores + needs_boost(self._shares[is_adult(situation)], found)
         nothing_fits = step.needs and not signals_harm(situation, understood) and \

@@ -98,8 +98,8 @@ def test_empty_query_exception_type():
         check_query("   ", None, 10)
 
 
-def test_thoughts_of_suicide_read_by_the_safety_check_are_a_need_for_crisis_help(fake_searcher):
+def test_thoughts_of_suicide_read_by_the_safety_check_are_a_need_for_suicide_prevention(fake_searcher):
     # No word of the crisis vocabulary, but the danger detector reads thoughts of suicide.
     answer = fake_searcher.search("i keep thinking everyone would be better off if i was dead")
-    assert answer.urgent and "crisis or suicide help" in answer.understood
-    assert "crisis or suicide help" not in fake_searcher.search("he hit me").understood
+    assert answer.urgent and "thoughts of suicide" in answer.understood
+    assert "thoughts of suicide" not in fake_searcher.search("he hit me").understood
