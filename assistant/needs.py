@@ -41,7 +41,7 @@ def _words(*terms: str) -> re.Pattern[str]:
 
 # Words that say someone is gone only when a person is what is gone or looked for: "my son has been
 # gone for days", "we cannot find her", not "passport gone" or "looking for a helpline".
-_SOMEONE_GONE = ("gone", "came home", "come home", "coming home", "left home", "walked out", "cannot find",
+_SOMEONE_GONE = ("gone", "never came home", "not come home", "left home", "walked out", "cannot find",
                  "can't find", "cant find", "can not find", "no contact", "lost contact", "not heard", "haven't heard",
                  "havent heard", "heard nothing", "no word from", "nothing from him", "nothing from her", "no news",
                  "not answering", "phone is off", "phone is dead", "phone dead", "not picked up", "hasn't picked up",
@@ -54,7 +54,8 @@ _SOMEONE_GONE = ("gone", "came home", "come home", "coming home", "left home", "
 _COMPENSATION_ASKED = ("compensat*", "money back", "damages", "lost income", "lost wages", "reimburs*", "claim*",
                        "fund", "cover the cost*")
 _WHAT_IT_COST = ("funeral", "medical", "hospital", "dentist", "treatment", "injur*", "disabilit*", "off work",
-                 "surgery", "operation", "medicine*", "rehabilitation", "broke my", "broken")
+                 "surgery", "operation", "medicine*", "rehabilitation", "broke my", "broken", "stabbed", "assault*",
+                 "violent crime*", "victims of crime", "crime victim*", "shot", "wounded")
 _MONEY = ("pay for", "pays", "paid", "pay", "bill", "bills", "cost*", "afford", "money", "expens*")
 
 
@@ -82,7 +83,7 @@ NEEDS: tuple[Need, ...] = (
                 "not come back", *_SOMEONE_GONE)),
     Need("trafficking", "human trafficking", "victim",
          _words("traffick*", "smuggl*"),
-         _words("traffick*", "sold", "selling me", "bought", "passport", "documents taken", "forced to work",
+         _words("traffick*", "sold", "selling me", "sells me", "sell me", "bought", "passport", "documents taken", "forced to work",
                 "forced labour", "forced labor", "debt", "owe", "locked", "not allowed to leave", "cannot leave",
                 "can't leave", "cant leave", "fake job", "job offer", "recruit*", "exploit*")),
     Need("sexual_exploitation", "sexual exploitation", "victim",
@@ -208,7 +209,11 @@ _OUTSIDERS_KIN = re.compile(rf"\b(?!my\b|our\b)\w+'s\s+{_FAMILY}\b")
 # A child as the one hurt, right after the violence: "... hits my little brother", "... hurting the kids".
 _HURTS_A_CHILD = re.compile(rf"(?:{_VIOLENCE})?\W+(?:my|our|the|his|her)\s+(?:little|baby|younger|small|\d+\s*(?:yo|y/o|year old))\s+"
                             r"(?:brother|sister|son|daughter|boy|girl|one)s?\b|"
-                            rf"(?:{_VIOLENCE})?\W+(?:my|our|the)\s+(?:kids?|children|child|baby|toddler)\b")
+                            rf"(?:{_VIOLENCE})?\W+(?:my|our|the|his|her|their)\s+(?:kids?|children|child|baby|toddler)\b")
+# The violence falls on a child, and not on the writer: "her boyfriend hits her kids with a belt".
+_VIOLENCE_ON_A_CHILD = re.compile(rf"\b{_VIOLENCE}\W+(?:my|our|the|his|her|their)\s+(?:(?:little|baby|younger|small)\s+)?"
+                                  r"(?:kids?|children|child|baby|toddler|son|daughter|brother|sister|nephew|niece|"
+                                  r"grandson|granddaughter|stepson|stepdaughter)s?\b")
 # Words that say the person concerned is an adult.
 _ADULT = re.compile(r"\b(?:husband|wife|boyfriend|girlfriend|partner|spouse|fianc\w*|married|marriage|my ex|"
                     r"woman|women|lady|adult|pension\w*|retired|my employer|my boss|at work|my job)\b")
@@ -223,9 +228,14 @@ _SOMEONE = re.compile(r"\b(?:he|she|they|him|her|them|his|hers|their|someone|som
                       r"children|girl|boy|man|woman)s?\b")
 
 
+_GONE_FOR_A_TIME = re.compile(r"\s*(?:\d|for\b|since\b|missing\b|without\b|and\b|[.,!?;]|$)")
+
+
 def _someone_missing(text: str) -> bool:
     """Whether the words say another person is missing (not the writer, and not a thing)."""
     for match in NEEDS[_MISSING].situation.finditer(text):
+        if match.group(0) == "gone" and not _GONE_FOR_A_TIME.match(text, match.end()):
+            continue  # "she's gone quiet", "gone to work": not gone missing
         if _GONE_WEAKLY.fullmatch(match.group(0)):
             sentence = re.split(r"[.!?;]", text[:match.start()])[-1] + re.split(r"[.!?;]", text[match.end():])[0]
             if _SOMEONE.search(sentence):
@@ -264,6 +274,12 @@ def _compensation_asked(text: str) -> bool:
     return bool(_ASKED.search(text) or (_COST.search(text) and _PAY.search(text)))
 
 
+# A former partner who follows, waits for, or threatens the writer: the need is protection from him.
+_EX_PURSUES = re.compile(r"\b(?:ex|ex-\w+|former (?:partner|husband|boyfriend|wife))\b.{0,60}?"
+                         r"\b(?:stalk\w*|follow\w*|waiting|waits|turns? up|turning up|shows? up|showing up|"
+                         r"threat\w*|kill me|end me|find me|found out where)")
+
+
 def needs_in_situation(text: str) -> tuple[Need, ...]:
     """The needs a person's words point to (on text already corrected for typos)."""
     padded = f" {text.lower()} "
@@ -284,6 +300,12 @@ def needs_in_situation(text: str) -> tuple[Need, ...]:
     found += [n for n in NEEDS if n.key in extra and n not in found]
     if _child_age(padded):
         found = [n for n in found if n.key != "woman"]  # a girl, not a woman
+    if _VIOLENCE_ON_A_CHILD.search(padded) and not _HURTS_ME_NOW.search(padded) and not _adult_age(padded):
+        found = [n for n in found if n.key != "domestic_violence"] + [n for n in NEEDS if n.key == "child" and n not in found]
+    if _EX_PURSUES.search(padded) and not _HURTS_ME_NOW.search(padded):
+        # An ex who stalks or threatens: the need is protection from him.
+        found = [n for n in found if n.key != "domestic_violence"] + [n for n in NEEDS if n.key == "witness"
+                                                                       and n not in found]
     if _WRITER_IS_CHILD.search(padded) and not _adult_age(padded):
         found = [n for n in found if n.key != "domestic_violence"]  # violence at home against a child is child abuse
     if _adult_age(padded):

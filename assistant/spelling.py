@@ -20,6 +20,29 @@ _CONTRACTIONS = {"dont", "wont", "cant", "im", "ive", "didnt", "doesnt", "isnt",
 _SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "ation", "ions", "ion")
 
 
+# Texting shorthand, written out before anything else reads the words ("hes smashing stuff no money
+# nowhere 2 go", "bf hits me n the kids").
+_SHORTHAND = {"w": "with", "n": "and", "u": "you", "ur": "your", "r": "are", "wat": "what", "wot": "what",
+              "shud": "should", "cud": "could", "wud": "would", "bc": "because", "cuz": "because", "coz": "because",
+              "bcoz": "because", "becuz": "because", "bf": "boyfriend", "gf": "girlfriend", "hubby": "husband",
+              "tonite": "tonight", "2nite": "tonight", "nite": "night", "pls": "please", "plz": "please",
+              "ppl": "people", "thru": "through", "abt": "about", "bout": "about", "sum1": "someone",
+              "some1": "someone", "ne1": "anyone", "any1": "anyone", "no1": "no one", "b4": "before", "gr8": "great"}
+_SHORT_WORD = re.compile(r"(?<![\w'/-])(" + "|".join(map(re.escape, sorted(_SHORTHAND, key=len, reverse=True)))
+                         + r")(?![\w'/-])|\bw/", re.IGNORECASE)
+# "2" for "to", only where "to" belongs: "nowhere 2 go", "went 2 work", "who do i go 2"; not "my 2 kids".
+_TWO_FOR_TO = re.compile(r"(?<=[a-z] )2(?= (?:go|get|do|be|talk|find|leave|stay|sleep|work|pay|call|contact|ask|"
+                         r"help|the|my|me|him|her|us|them|a|an|lithuania|police)\b)|"
+                         r"\b(nowhere|go|went|want|need|have|got|how|where|able|going|back|come|talk|speak|who) 2\b",
+                         re.IGNORECASE)
+
+
+def expand_shorthand(text: str) -> str:
+    """Texting shorthand written out: "w/ my 2 kids n no money" -> "with my 2 kids and no money"."""
+    text = _TWO_FOR_TO.sub(lambda m: f"{m.group(1)} to" if m.group(1) else "to", text)
+    return _SHORT_WORD.sub(lambda m: "with" if m.group(0).lower() == "w/" else _SHORTHAND[m.group(1).lower()], text)
+
+
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Damerau-Levenshtein (adjacent swaps count one), giving up past ``limit``."""
     if abs(len(a) - len(b)) > limit:
@@ -90,7 +113,9 @@ class Speller:
         return best
 
     def correct(self, text: str) -> str:
-        """The text with unknown words replaced by their nearest known word, everything else kept."""
+        """The text with texting shorthand written out and unknown words replaced by their nearest known
+        word, everything else kept."""
+        text = expand_shorthand(text)
         tokens = _TOKEN.findall(text)
         # A capitalised word after the first is likely a name (Kaunas, Moldova): left as written.
         return "".join(

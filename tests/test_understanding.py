@@ -200,3 +200,26 @@ def test_he_who_controls_the_writer_is_taken_as_a_partner():
 ])
 def test_more_needs_found_only_where_the_words_mean_them(text, need, found):
     assert (need in keys(text)) is found
+
+
+@pytest.mark.parametrize("text, need, found", [
+    ("ex keeps waiting outside my work and texting, he found out where i live", "domestic_violence", False),
+    ("ex keeps waiting outside my work and texting, he found out where i live", "witness", True),
+    ("my ex hits me when he brings the kids back", "domestic_violence", True),  # he still hurts her
+    ("my sister's boyfriend hits her kids with a belt", "domestic_violence", False),  # the children are hurt
+    ("my sister's boyfriend hits her kids with a belt", "child", True),
+    ("daughter gone 3 days", "missing", True),
+    ("the kids have gone really quiet lately", "missing", False),
+    ("she came home with bruises", "missing", False),
+    ("state money for assault victims", "compensation", True),
+])
+def test_needs_found_in_who_does_what_to_whom(text, need, found):
+    assert (need in keys(text)) is found
+
+
+def test_texting_shorthand_is_written_out():
+    from assistant.spelling import expand_shorthand
+
+    assert expand_shorthand("need 2 get out w my 2 kids n nowhere 2 go") == \
+        "need to get out with my 2 kids and nowhere to go"
+    assert expand_shorthand("bf hits me w/ a belt") == "boyfriend hits me with a belt"
