@@ -248,8 +248,8 @@ def _someone_missing(text: str) -> bool:
 # "He" who hurts the writer, or whom the writer fled, with no word of anyone or anywhere outside the
 # home, is most often a partner: "he pushed me down the stairs", "I ran away from him".
 _HE_HURTS_ME = re.compile(rf"\bhe\W+(?:\w+\W+){{0,3}}?{_VIOLENCE}\W+(?:\w+\W+)?me\b|"
-                          r"\bhe\W+(?:\w+\W+){0,2}?(?:controls|reads my|won'?t let me|doesn'?t let me|takes my|"
-                          r"took my|locks me|check\w* my)|"
+                          r"\bhe\W+(?:\w+\W+){0,2}?(?:controls|reads my|won'?t let me|doesn'?t let me|"
+                          r"locks me|check\w* my)|"
                           r"\b(?:from|left|leave|leaving|escaped)\s+him\b")
 _OUTSIDE_HOME = re.compile(r"\b(?:stranger|a man|a guy|some guy|someone|somebody|gang|boss|employer|manager|"
                            r"colleague|coworker|co-worker|neighbou?r|teacher|coach|trainer|priest|doctor|landlord|"

@@ -223,3 +223,7 @@ def test_texting_shorthand_is_written_out():
     assert expand_shorthand("need 2 get out w my 2 kids n nowhere 2 go") == \
         "need to get out with my 2 kids and nowhere to go"
     assert expand_shorthand("bf hits me w/ a belt") == "boyfriend hits me with a belt"
+
+
+def test_a_man_who_takes_the_passport_is_no_partner_for_that():
+    assert "domestic_violence" not in keys("he took my passport and makes me work")
