@@ -2,7 +2,7 @@
 
 sentence-transformers pays for PyTorch twice: seconds to import, and framework overhead on every
 short query. The same network exported once with ``torch.onnx`` and run by ONNX Runtime gives the
-same vectors (cosine >= 0.9999, checked after every export and in the tests) in about 0.6 of the
+same vectors (cosine >= 0.9999, checked after every export and in the tests) in about half the
 time per query (benchmarks/bench.py, both measured in turn), and the app starts without importing
 torch at all, in half the memory.
 

@@ -191,10 +191,13 @@ def signals_harm(text: str, found: tuple[Need, ...]) -> bool:
 
     Any word of a need of the "victim" kind counts, even where the need itself was set aside ("I ran
     away from him" is no missing person, but it is someone fleeing)."""
-    named = tuple(need for need in NEEDS if need.situation.search(f" {text.lower()} "))
-    return bool(HARM.search(text)) or any(
-        (need.kind == "victim" and need.key not in ("child", "woman", "migrant")) or need.key in ("suicide", "crisis")
-        for need in found + named)
+    def telling(needs: Iterable[Need]) -> bool:
+        return any((need.kind == "victim" and need.key not in ("child", "woman", "migrant"))
+                   or need.key in ("suicide", "crisis") for need in needs)
+
+    padded = f" {text.lower()} "
+    return bool(HARM.search(text)) or telling(found) or telling(
+        need for need in NEEDS if need.situation.search(padded))
 
 
 # Violence by a member of the family is violence at home whoever the family member is.
