@@ -63,6 +63,7 @@ NEEDS: tuple[Need, ...] = (
     Need("child", "a child", "victim",
          _words("child*", "minor", "juvenile*"),
          _words("child*", "kid", "kiddo", "son", "daughter", "girl", "boy", "baby", "babies", "toddler", "teen*",
+                "little brother", "little sister", "baby brother", "baby sister", "younger brother", "younger sister",
                 "minor", "pupil", "niece", "nephew", "grandchild*", "grandson", "granddaughter", "stepdaughter",
                 "stepson", "school*", "teacher", "coach", "classmate", "stepdad", "stepfather", "stepmother",
                 "juvenile", "little one", "underage", "under age", "year old", "years old", "yo")),
@@ -201,20 +202,18 @@ def signals_harm(text: str, found: tuple[Need, ...]) -> bool:
 
 
 # Violence by a member of the family is violence at home whoever the family member is.
-_FAMILY = r"(?:father|dad|daddy|mother|mum|mom|brother|sister|son|daughter|uncle|aunt|grandfather|grandmother|" \
-          r"stepdad|stepfather|stepmother|parents?|relatives?|family|in-laws?|cousin)"
+_KIN = (r"father|dad|daddy|mother|mum|mom|brother|sister|son|daughter|uncle|aunt|grandfather|grandmother|"
+        r"stepdad|stepfather|stepmother|parents?|relatives?|family|in-laws?|cousin")
+_FAMILY = rf"(?:{_KIN})"
 _VIOLENCE = r"(?:beat|hit|hurt|kick|punch|slap|chok|strangl|abus|push|shov|threat|lock|burn|attack|bit)\w*"
 # The family member does it (not "my daughter was abused": then the family member is the one hurt).
 _FAMILY_VIOLENCE = re.compile(rf"\b{_FAMILY}\b(?:\W+(?!(?:was|were|been|got|is|being|gets)\b)\w+){{0,5}}?\W+"
                               rf"(?!(?:was|were|been|got|is|being|gets)\b){_VIOLENCE}")
 # Someone else's relative is no family of the writer's: "my landlord's son punched me".
 _OUTSIDERS_KIN = re.compile(rf"\b(?!my\b|our\b)\w+'s\s+{_FAMILY}\b")
-# A child as the one hurt, right after the violence: "... hits my little brother", "... hurting the kids".
-_HURTS_A_CHILD = re.compile(rf"(?:{_VIOLENCE})?\W+(?:my|our|the|his|her)\s+(?:little|baby|younger|small|\d+\s*(?:yo|y/o|year old))\s+"
-                            r"(?:brother|sister|son|daughter|boy|girl|one)s?\b|"
-                            rf"(?:{_VIOLENCE})?\W+(?:my|our|the|his|her|their)\s+(?:kids?|children|child|baby|toddler)\b")
 # The violence falls on a child, and not on the writer: "her boyfriend hits her kids with a belt".
-_VIOLENCE_ON_A_CHILD = re.compile(rf"\b{_VIOLENCE}\W+(?:my|our|the|his|her|their)\s+(?:(?:little|baby|younger|small)\s+)?"
+_VIOLENCE_ON_A_CHILD = re.compile(rf"\b{_VIOLENCE}\W+(?:my|our|the|his|her|their)\s+"
+                                  r"(?:(?:little|baby|younger|small|\d+\s*(?:yo|y/o|year old))\s+)?"
                                   r"(?:kids?|children|child|baby|toddler|son|daughter|brother|sister|nephew|niece|"
                                   r"grandson|granddaughter|stepson|stepdaughter)s?\b")
 # Words that say the person concerned is an adult.
@@ -227,7 +226,7 @@ _GONE_WEAKLY = _words(*_SOMEONE_GONE)
 _I_AM_GONE = re.compile(r"\b(?:i|i'm|im|me|we|we're|wanna|want to|like)\W+(?:\w+\W+){0,2}$")
 # Someone other than the writer, in the same sentence as a weak sign of being gone.
 _SOMEONE = re.compile(r"\b(?:he|she|they|him|her|them|his|hers|their|someone|somebody|person|people|"
-                      r"relative|friend|" + _FAMILY[3:-1] + r"|husband|wife|boyfriend|girlfriend|partner|kid|child|"
+                      r"relative|friend|" + _KIN + r"|husband|wife|boyfriend|girlfriend|partner|kid|child|"
                       r"children|girl|boy|man|woman)s?\b")
 
 
@@ -291,11 +290,7 @@ def needs_in_situation(text: str) -> tuple[Need, ...]:
              and (need.key != "compensation" or _compensation_asked(padded))
              and (need.key != "abroad" or not (_BACK_HOME.search(padded) or _FROM_ELSEWHERE.search(padded)))]
     at_home = _FAMILY_VIOLENCE.search(_OUTSIDERS_KIN.sub(" someone ", padded))
-    if at_home and _HURTS_A_CHILD.match(padded, at_home.end()):
-        at_home = None  # "my uncle hurts my little brother": a child abused (the child need says so)
     extra = {"domestic_violence"} if at_home or _partner_hurts_me(padded) else set()
-    if _HURTS_A_CHILD.search(padded):
-        extra.add("child")
     if _FROM_ELSEWHERE.search(padded):
         extra.add("migrant")  # a person from another country, here
     if not _FROM_ELSEWHERE.search(padded) and _IN_ELSEWHERE.search(padded) and not _BACK_HOME.search(padded):
