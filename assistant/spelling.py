@@ -14,9 +14,8 @@ from typing import Iterable
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|[^A-Za-z]+")
 # Phone-typed contractions are words people mean, not misspellings.
 _CONTRACTIONS = {"dont", "wont", "cant", "im", "ive", "didnt", "doesnt", "isnt", "wasnt", "arent", "couldnt",
-                 "shouldnt", "wouldnt", "hes", "shes", "theyre", "youre", "thats", "whats", "ill", "id", "pls",
-                 "plz", "ppl", "u", "ur", "coz", "cuz", "becuz", "bcoz", "nite", "tonite", "gonna", "wanna",
-                 "gotta", "kinda", "ok", "okay"}
+                 "shouldnt", "wouldnt", "hes", "shes", "theyre", "youre", "thats", "whats", "ill", "id", "gonna",
+                 "wanna", "gotta", "kinda", "ok", "okay"}  # texting shorthand (pls, u, tonite) is written out first
 _SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "ation", "ions", "ion")
 
 
