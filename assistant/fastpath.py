@@ -31,7 +31,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .embedder import _PACKAGED_NAMES, Embedder, SentenceTransformerEmbedder, resolve_model
+from .embedder import _PACKAGED_NAMES, Embedder, SentenceTransformerEmbedder, embed_situations, resolve_model
 
 FAST_PATH_ENV = "ASSISTANT_FAST_PATH"
 CACHE_ENV = "ASSISTANT_QUERY_CACHE"  # how many query vectors to keep; 0 turns the cache off (benchmarks)
@@ -213,12 +213,23 @@ class CachedEmbedder:
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         if len(texts) != 1 or self.size <= 0:
             return self.inner.embed(texts, show_progress=show_progress)
-        key = hashlib.blake2b(texts[0].encode("utf-8", "surrogatepass"), key=self._salt).digest()
+        return self._cached(texts[0], b"p", self.inner.embed)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) != 1 or self.size <= 0:
+            return embed_situations(self.inner, texts)
+        return self._cached(texts[0], b"q", lambda t: embed_situations(self.inner, t))
+
+    def _key(self, text: str, side: bytes) -> bytes:
+        return hashlib.blake2b(side + text.encode("utf-8", "surrogatepass"), key=self._salt).digest()
+
+    def _cached(self, text: str, side: bytes, embed) -> np.ndarray:
+        key = self._key(text, side)
         with self._lock:
             if key in self._vectors:
                 self._vectors.move_to_end(key)
                 return self._vectors[key]
-        vectors = self.inner.embed(texts)
+        vectors = embed([text])
         vectors.flags.writeable = False
         with self._lock:
             self._vectors[key] = vectors
@@ -228,12 +239,12 @@ class CachedEmbedder:
 
     def warm(self, texts: Sequence[str]) -> None:
         """Embed many queries in one batch and remember each (evaluation, example buttons)."""
-        keys = {hashlib.blake2b(t.encode("utf-8", "surrogatepass"), key=self._salt).digest(): t for t in texts}
+        keys = {self._key(t, b"q"): t for t in texts}
         with self._lock:
             missing = [(k, t) for k, t in keys.items() if k not in self._vectors]
         for start in range(0, len(missing), 256):
             chunk = missing[start:start + 256]
-            vectors = self.inner.embed([t for _, t in chunk])
+            vectors = embed_situations(self.inner, [t for _, t in chunk])
             with self._lock:
                 for (key, _), row in zip(chunk, vectors):
                     vector = row.reshape(1, -1).copy()

@@ -1,43 +1,58 @@
-"""Tell which language a situation is written in, for the languages people here are likely to use.
+"""Tell which language a situation is written in, with lingua (a maintained detector), restricted to the
+languages people here write in (``LANGUAGES``); and which model reads which language.
 
-The packaged model reads English only: a situation in another language would be ranked at random.
-The script and a few very common words are enough to tell English, Lithuanian, Polish, Russian and
-Ukrainian apart; anything else counts as English (the model then does what it can).
+English goes to the configured sentence model; every other language to the multilingual one. Text with no
+letters counts as English (nothing to read either way).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 
-NAMES = {"en": "English", "lt": "Lithuanian", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian"}
+# The languages the detector chooses among, by ISO 639-1 code, with their names in English.
+NAMES = {"en": "English", "lt": "Lithuanian", "ru": "Russian", "pl": "Polish", "uk": "Ukrainian",
+         "lv": "Latvian", "et": "Estonian", "be": "Belarusian", "de": "German"}
+# Below this confidence "English" is not believed: short texting in Latin letters is often another language.
+ENGLISH_CONFIDENCE = 0.45
+_LETTER = re.compile(r"[^\W\d_]")
+_detector = None
+_lock = threading.Lock()
 
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
-_UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
-_LITHUANIAN_LETTERS = re.compile(r"[ėįųūĖĮŲŪ]")
-_POLISH_LETTERS = re.compile(r"[łńśźćŁŃŚŹĆ]")
-_COMMON = {
-    "lt": {"ir", "kad", "mano", "man", "mane", "yra", "nėra", "ne", "aš", "jis", "ji", "su", "kur", "kaip", "ar",
-           "vyras", "vaikas", "vaikai", "pagalba", "pagalbos", "padėkite", "prašau", "bijau", "muša", "metai"},
-    "pl": {"i", "nie", "jest", "mnie", "mój", "moja", "się", "że", "jak", "czy", "mam", "pomocy", "pomoc", "mąż",
-           "dziecko", "boję", "proszę", "jestem", "który", "która", "w", "z", "na", "do"},
-    "en": {"the", "and", "is", "my", "me", "i", "he", "she", "to", "of", "in", "a", "help", "was", "what", "who"},
-}
+
+def _build():
+    global _detector
+    with _lock:
+        if _detector is None:
+            from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+            codes = [getattr(IsoCode639_1, code.upper()) for code in NAMES]
+            _detector = LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+    return _detector
+
+
+def warm() -> None:
+    """Load the detector's language models now rather than on the first search."""
+    detect_language("warm up the detector")
 
 
 def detect_language(text: str) -> str:
     """A code from ``NAMES``: the language the text is most likely written in."""
-    letters = len(_CYRILLIC.findall(text)) + len(_LATIN.findall(text))
-    if letters == 0:
-        return "en"
-    if len(_CYRILLIC.findall(text)) / letters > 0.3:
-        return "uk" if _UKRAINIAN_LETTERS.search(text) else "ru"
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    votes = {code: sum(w in common for w in words) for code, common in _COMMON.items()}
-    votes["lt"] += 3 * len(_LITHUANIAN_LETTERS.findall(text))
-    votes["pl"] += 3 * len(_POLISH_LETTERS.findall(text))
-    best = max(votes, key=lambda code: votes[code])
-    return best if votes[best] > votes["en"] else "en"
+    return language_and_confidence(text)[0]
+
+
+def language_and_confidence(text: str) -> tuple[str, float]:
+    """The language's code and how sure the detector is (0-1; texting in Latin letters is often unsure:
+    Russian typed in Latin letters reads as Estonian or Polish at 0.3)."""
+    if not _LETTER.search(text or ""):
+        return "en", 1.0
+    values = _build().compute_language_confidence_values(text)
+    if not values:
+        return "en", 0.0
+    best, confidence = values[0].language.iso_code_639_1.name.lower(), float(values[0].value)
+    if best == "en" and confidence < ENGLISH_CONFIDENCE and len(values) > 1:
+        return values[1].language.iso_code_639_1.name.lower(), float(values[1].value)
+    return best, confidence
 
 
 def model_reads(model: str, language: str) -> bool:

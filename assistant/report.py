@@ -11,12 +11,9 @@ from typing import Any
 from .evaluation import METRICS, SuiteResult, write_trec_run
 
 
-def out_of_scope_summary(searcher, path: Path, in_scope: list | None = None) -> dict[str, Any]:
+def out_of_scope_summary(searcher, queries: list, in_scope: list | None = None) -> dict[str, Any]:
     """How often the searcher says plainly that nothing fits: on situations nothing in the corpus
     fits (should be often), and on the judged in-scope ones (should be rare)."""
-    from .evaluation import load_queries
-
-    queries = load_queries(path)
     flagged = sum(searcher.search(q.text).no_match for q in queries)
     summary = {"queries": len(queries), "said_nothing_fits": flagged,
                "share_said_nothing_fits": flagged / len(queries) if queries else 0.0}

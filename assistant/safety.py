@@ -29,7 +29,15 @@ class Danger:
 
     urgent: bool
     reason: str | None = None
-    kinds: tuple[str, ...] = ()  # every kind of danger found, from rules.PRIORITY
+    kinds: tuple[str, ...] = ()  # every kind of danger found (rules.PRIORITY, or the taxonomy's kinds)
+
+    @property
+    def kind(self) -> str | None:
+        """The kind the banner speaks to (one of the taxonomy's DANGER_KINDS)."""
+        for kind in KIND_PRIORITY:
+            if kind in {RULE_KINDS.get(k, k) for k in self.kinds}:
+                return kind
+        return None
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,39 @@ def detect_danger(text: object) -> Danger:
         return Danger(False)
     ordered = tuple(sorted(set(kinds), key=rules.PRIORITY.index))
     return Danger(True, rules.REASONS[ordered[0]], ordered)
+
+
+# The rules' names for the kinds of danger, in the taxonomy's words; the order in which the banner speaks
+# to them (a child in danger first: the banner then speaks in words a child understands).
+RULE_KINDS = {"attack": "attack_now", "threat": "threat_to_kill", "captive": "captive", "suicide": "suicide",
+              "self_harm": "self_harm"}
+KIND_PRIORITY = ("child_danger", "attack_now", "threat_to_kill", "captive", "suicide", "self_harm")
+KIND_REASONS = {
+    "attack_now": "What you wrote sounds like someone may be hurting you, or trying to get to you, right now.",
+    "threat_to_kill": "What you wrote sounds like someone has threatened to kill.",
+    "captive": "What you wrote sounds like you, or someone else, may be held and not free to leave.",
+    "child_danger": "What you wrote sounds like a child may not be safe right now.",
+    "suicide": "What you wrote sounds like you, or someone close to you, may be thinking of suicide.",
+    "self_harm": "What you wrote sounds like you, or someone close to you, may be hurting themselves.",
+}
+
+
+def assess_danger(text: str, probability: float, threshold: float, learned_kind: str | None) -> Danger:
+    """The rules (a high-precision layer) and the learned detector together: urgent when either says so.
+
+    Args:
+        text: the situation.
+        probability: the learned detector's P(danger now) for it; ``threshold`` its cut-off.
+        learned_kind: the learned detector's most likely kind of danger.
+    """
+    by_rules = detect_danger(text)
+    kinds = [RULE_KINDS.get(k, k) for k in by_rules.kinds]
+    if probability >= threshold and learned_kind and learned_kind not in kinds:
+        kinds.append(learned_kind)
+    if not kinds:
+        return Danger(False)
+    ordered = tuple(sorted(set(kinds), key=KIND_PRIORITY.index))
+    return Danger(True, KIND_REASONS[ordered[0]], ordered)
 
 
 def crisis_line(corpus: Corpus) -> CrisisLine | None:

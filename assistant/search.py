@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .config import Settings
-from .embedder import Embedder
+from .embedder import Embedder, embed_situations
 from .index import EXACT_LIMIT, SearchIndex
+from .learned import Learned
 from .query import EmptyQuery, check_query, clean
-from .language import NAMES, detect_language, model_reads
+from .language import NAMES, language_and_confidence, model_reads
 from .needs import NEEDS, Need, coverage, is_adult, needs_in_situation, passage_needs, passage_tags, signals_harm
-from .ranking import DEFAULT_MODE, MODES, NOTHING_FITS_BELOW, STEPS, Step, need_shares, needs_boost, organisation_scores
+from .ranking import (DEFAULT_MODE, EVIDENCE_WEIGHT, MODES, NOTHING_FITS_BELOW, STEPS, Step, need_shares, needs_boost,
+                      organisation_scores)
 from .spelling import Speller, tokenizer_words
-from .safety import detect_danger
+from .safety import Danger, assess_danger, detect_danger
+from .taxonomy import BY_KEY
 from .types import Answer, OrganisationResult, PassageHit
 
 NEAREST_PASSAGES = 1000  # passages scored per situation above EXACT_LIMIT
@@ -25,15 +30,40 @@ TRUNCATED_NOTE = ("Your text was long, so only its beginning was used for the se
                   "If the most important part came later, you can search again with just that part.")
 
 
+@dataclass(frozen=True)
+class Space:
+    """One sentence model with the passage index it built: the configured model ("primary", read for
+    English) or the multilingual one (read for every other language)."""
+
+    name: str
+    index: SearchIndex
+    embedder: Embedder  # the model that built ``index``
+    readers: tuple = ()  # the models whose vectors, side by side, the learned heads read (``embedder`` first)
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The situation's vector in this space's index, and the heads' features."""
+        own = embed_situations(self.embedder, [text])[0]
+        others = [embed_situations(e, [text])[0] for e in self.readers[1:]]
+        return own, np.concatenate([own, *others]) if others else own
+
+
 class Searcher:
     """Search one loaded index with one model: the one road from a situation to ranked organisations."""
 
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings | None = None,
-                 mode: str = DEFAULT_MODE):
+                 mode: str | None = None, multilingual: Space | None = None, learned: Learned | None = None):
+        mode = mode or (DEFAULT_MODE if learned is not None else "full")
         if mode not in MODES:
             raise ValueError(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
+        if STEPS[mode].learned and learned is None:
+            raise ValueError(f"mode '{mode}' needs the learned layer (assistant build trains it)")
         self.index, self.embedder, self.mode = index, embedder, mode
         self.settings = settings or Settings()
+        readers = (embedder, multilingual.embedder) if multilingual is not None else (embedder,)
+        self.spaces = {"primary": Space("primary", index, embedder, readers)}
+        if multilingual is not None:
+            self.spaces["multilingual"] = multilingual
+        self.learned = learned
         corpus = index.corpus
         self._organisations = list(corpus.organisations)
         position = {o.id: i for i, o in enumerate(self._organisations)}
@@ -48,9 +78,17 @@ class Searcher:
         self._speller = Speller(corpus_words | need_words, tokenizer_words(getattr(embedder, "tokenizer", None)))
         self._bm25 = None
 
-    @staticmethod
-    def modes_for_evaluation() -> tuple[str, ...]:
-        return MODES
+        self._rows_of = [np.flatnonzero(self._owners == org) for org in range(len(self._organisations))]
+        # The needs each passage speaks of, in the corpus's own words (the same keys as the taxonomy).
+        self._passage_keys = [frozenset(keys) for keys in self._passage_needs]
+        if learned is not None:
+            self._head_columns = {}
+            for space, heads in learned.heads.items():
+                known = {org: j for j, org in enumerate(heads.organisations.labels)}
+                self._head_columns[space] = np.array([known.get(o.id, -1) for o in self._organisations])
+
+    def modes_for_evaluation(self) -> tuple[str, ...]:
+        return tuple(m for m in MODES if self.learned is not None or not STEPS[m].learned)
 
     def _lexical_scores(self, text: str) -> np.ndarray:
         import bm25s
@@ -81,12 +119,15 @@ class Searcher:
         return self._speller.correct(checked_text) if step.spelling else checked_text
 
     def _passage_scores(self, text: str) -> np.ndarray:
-        vector = self.embedder.embed([text])[0]
+        return self._scores_for(self.index, embed_situations(self.embedder, [text])[0])
+
+    @staticmethod
+    def _scores_for(index: SearchIndex, vector: np.ndarray) -> np.ndarray:
         # Every passage's score for an exact index; the nearest ones for a graph over a large corpus
         # (the others keep the lowest cosine, -1).
-        wanted = self.index.vectors.ntotal if self.index.vectors.ntotal <= EXACT_LIMIT else NEAREST_PASSAGES
-        scores, rows = self.index.vectors.search(vector.reshape(1, -1).astype(np.float32), wanted)
-        by_row = np.full(len(self.index.corpus.passages), -1.0)
+        wanted = index.vectors.ntotal if index.vectors.ntotal <= EXACT_LIMIT else NEAREST_PASSAGES
+        scores, rows = index.vectors.search(vector.reshape(1, -1).astype(np.float32), wanted)
+        by_row = np.full(len(index.corpus.passages), -1.0)
         keep = rows[0] >= 0
         by_row[rows[0][keep]] = scores[0][keep]
         return by_row
@@ -98,17 +139,24 @@ class Searcher:
         keys = self._passage_needs[row]
         return PassageHit(passage, score, tuple(need.label for need in understood if need.key in keys))
 
-    def _unranked(self, text: str, language: str) -> Answer:
-        """Every organisation in corpus order, for a situation the model cannot read."""
+    def _unranked(self, checked, language: str, top_k: int | None = None) -> Answer:
+        """Every organisation in corpus order, unranked, for a situation no model here reads."""
         results = tuple(
             OrganisationResult(org, 0.0, tuple(PassageHit(p, 0.0) for p in self.index.corpus.passages
                                                if p.organisation_id == org.id))
             for org in self._organisations)
-        message = (f"It looks like you wrote in {NAMES[language]}. This search understands English only, so "
-                   "it cannot tell which organisation fits best. Here are all of them, in no particular order. "
+        if top_k is not None and top_k > 0:
+            results = results[:top_k]
+        name = NAMES.get(language, language)
+        message = (f"It looks like you wrote in {name}. This search cannot read {name} yet, so it cannot tell "
+                   "which organisation fits best. Here are all of them, in the order of the source page. "
                    "If you are in danger, call 112.")
-        return Answer(query=text, results=results, message=message, no_match=True, language=language,
-                      urgent=(danger := detect_danger(text)).urgent, urgent_reason=danger.reason)
+        if checked.truncated:
+            message += " " + TRUNCATED_NOTE
+        danger = detect_danger(checked.text)
+        return Answer(query=checked.text, results=results, message=message, no_match=True, language=language,
+                      truncated=checked.truncated, ranked=False, urgent=danger.urgent, urgent_reason=danger.reason,
+                      urgent_kind=danger.kind)
 
     def search(self, text: object, top_k: int | None = None, mode: str | None = None) -> Answer:
         """Rank the organisations for a situation.
@@ -122,14 +170,21 @@ class Searcher:
             An Answer; when the text is empty, one with a message and no results.
         """
         step = STEPS[mode or self.mode]
+        if step.learned and self.learned is None:
+            raise ValueError("this searcher has no learned layer")
+        language, sure = language_and_confidence(clean(text[:2000])) if isinstance(text, str) else ("en", 1.0)
+        space = self.space_for(language) if step.learned else self.spaces["primary"]
         try:
-            checked = check_query(text, self.embedder, self.settings.max_chars)
+            checked = check_query(text, (space or self.spaces["primary"]).embedder, self.settings.max_chars)
         except EmptyQuery as empty:
             # Echo the cleaned text: the raw one may hold lone surrogates that no UTF-8 output can carry.
             return Answer(query=clean(text) if isinstance(text, str) else "", message=str(empty))
-        language = detect_language(checked.text)
+        if step.learned:
+            if space is None:
+                return self._unranked(checked, language, top_k)
+            return self._learned_answer(checked, language, sure, space, top_k)
         if step.language and not model_reads(self.embedder.name, language):
-            return self._unranked(checked.text, language)
+            return self._unranked(checked, language, top_k)
         situation = self._mended(checked.text, step)
         passage_scores = self._lexical_scores(situation) if step.lexical else self._passage_scores(situation)
         scores = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=step.soft)
@@ -166,9 +221,83 @@ class Searcher:
             urgent_reason=danger.reason,
         )
 
+    # --- The learned road (the default) --------------------------------------------------------------------
+
+    def space_for(self, language: str) -> Space | None:
+        """English is read by the configured model; every other language by the multilingual one, or by the
+        configured model when it is multilingual itself; None when no model here reads it."""
+        if language == "en":
+            return self.spaces["primary"]
+        if "multilingual" in self.spaces and self.learned is not None and "multilingual" in self.learned.heads:
+            return self.spaces["multilingual"]
+        return self.spaces["primary"] if model_reads(self.embedder.name, language) else None
+
+    def understand(self, text: str, space: Space) -> tuple[np.ndarray, dict]:
+        """The situation's vector in the space's index and what the learned heads read from it (from the
+        vectors of every model the space reads): organisation probabilities (in
+        corpus order; 0 for organisations the heads never saw), need probabilities, P(out of scope),
+        P(danger now) and the most likely kind of danger."""
+        heads = self.learned.heads[space.name]
+        own, vector = space.features(text)
+        organisation_p = heads.organisations(vector)[0]
+        columns = self._head_columns[space.name]
+        by_org = np.where(columns >= 0, organisation_p[np.maximum(columns, 0)], 0.0)
+        kinds = heads.danger_kind(vector)[0]
+        return own, {"organisations": by_org, "needs": heads.needs(vector)[0],
+                        "need_thresholds": heads.needs.thresholds,
+                        "out_of_scope": float(heads.out_of_scope(vector)[0, 0]),
+                        "out_of_scope_threshold": float(heads.out_of_scope.thresholds[0]),
+                        "danger": float(heads.danger(vector)[0, 0]),
+                        "danger_threshold": float(heads.danger.thresholds[0]),
+                        "danger_kind": heads.danger_kind.labels[int(np.argmax(kinds))],
+                        "language": heads.language.labels[int(np.argmax(heads.language(vector)[0]))]}
+
+    def _learned_answer(self, checked, language: str, sure: float, space: Space, top_k: int | None) -> Answer:
+        vector, read = self.understand(checked.text, space)
+        if language != "en" and sure < LANGUAGE_SURE:
+            language = read["language"]  # texting the detector is unsure of: the learned head knows the writers
+        passage_scores = self._scores_for(space.index, vector)
+        evidence = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=True)
+        scores = read["organisations"] + EVIDENCE_WEIGHT * evidence
+        danger = assess_danger(checked.text, read["danger"], read["danger_threshold"], read["danger_kind"])
+        # "Thoughts of suicide" is said exactly when the danger detector says so, and the banner with it.
+        suicidal = bool({"suicide", "self_harm"} & set(danger.kinds))
+        found = [BY_KEY[key] for key, p, t in zip(self.learned.heads[space.name].needs.labels, read["needs"],
+                                                  read["need_thresholds"]) if p >= t and key != "suicide"]
+        if suicidal:
+            found.append(BY_KEY["suicide"])
+        nothing_fits = read["out_of_scope"] >= read["out_of_scope_threshold"] and not danger.urgent
+        found_keys = {n.key for n in found}
+        results = []
+        for org in np.argsort(-scores, kind="stable"):
+            if not np.isfinite(scores[org]):
+                continue
+            rows = self._rows_of[org]
+            hits = [PassageHit(self.index.corpus.passages[r], float(passage_scores[r]),
+                               tuple(BY_KEY[k].label() for k in self._passage_keys[r] if k in found_keys))
+                    for r in rows]
+            hits.sort(key=lambda h: (-len(h.carries), -h.score))
+            results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
+        if top_k is not None and top_k > 0:
+            results = results[:top_k]
+        return Answer(
+            query=checked.text, results=tuple(results),
+            message=" ".join(m for m, on in ((NOTHING_FITS_NOTE, nothing_fits),
+                                              (TRUNCATED_NOTE, checked.truncated)) if on) or None,
+            truncated=checked.truncated, no_match=nothing_fits, language=language,
+            understood=tuple(n.label() for n in found), needs=tuple(n.key for n in found),
+            urgent=danger.urgent, urgent_reason=danger.reason, urgent_kind=danger.kind)
+
+
+MULTILINGUAL_DIR, LEARNED_DIR = "multilingual", "learned"  # inside the index folder
+LANGUAGE_SURE = 0.7  # below this detector confidence, the learned language head names the language
+
 
 def open_searcher(settings: Settings, say=None, force: bool = False, show_progress: bool = False) -> Searcher:
-    """Load the model and the index (building it when missing, stale or damaged).
+    """Load the models, the passage indexes and the learned layer, building or training what is missing,
+    stale or damaged: ``<index>/`` (the configured model), ``<index>/multilingual/`` (the multilingual
+    model, for other languages) and ``<index>/learned/`` (the heads, retrained when the labelled
+    situations or the models change).
 
     Raises:
         ModelError: the model cannot be loaded.
@@ -177,10 +306,35 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
     """
     from .fastpath import open_embedder
     from .index import load_or_build
+    from .training import is_current, train
 
-    kwargs = {"say": say} if say else {}
+    say = say or (lambda message: None)
     # ONNX Runtime for the packaged model (same vectors, no torch import), else sentence-transformers.
-    embedder = open_embedder(settings.model, settings.index_dir / "onnx", **kwargs)
+    embedder = open_embedder(settings.model, settings.index_dir / "onnx", say=say)
     index = load_or_build(settings.corpus_dir, settings.index_dir, embedder, force=force,
-                          show_progress=show_progress, **kwargs)
-    return Searcher(index, embedder, settings)
+                          show_progress=show_progress, say=say)
+    multilingual = None
+    if settings.multilingual_model and not model_reads(settings.model, "lt"):
+        from .embedder import E5Embedder, ModelError
+
+        try:
+            e5 = E5Embedder(settings.multilingual_model)
+        except ModelError as error:
+            say(f"warning: {error} Situations in other languages will get every organisation, unranked.")
+        else:
+            other = load_or_build(settings.corpus_dir, settings.index_dir / MULTILINGUAL_DIR, e5, force=force,
+                                  show_progress=show_progress, say=say)
+            if other.corpus.fingerprint == index.corpus.fingerprint:
+                multilingual = Space("multilingual", other, e5, (e5,))
+    learned = None
+    if settings.learned:
+        # English is read from both models' vectors side by side (cross-validated: Success@1 +0.03 over the
+        # English model alone); other languages from the multilingual model's alone (benchmarks/learning.py).
+        spaces = {"primary": (embedder, multilingual.embedder), "multilingual": (multilingual.embedder,)} \
+            if multilingual else {"primary": (embedder,)}
+        directory = settings.index_dir / LEARNED_DIR
+        if force or not is_current(directory, spaces):
+            say("Training the learned layer on the labelled situations.")
+            train(spaces, tuple(o.id for o in index.corpus.organisations), directory, say=say)
+        learned = Learned.load(directory)
+    return Searcher(index, embedder, settings, multilingual=multilingual, learned=learned)
