@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test browser index clean
+.PHONY: setup run test browser nginx index clean
 
 setup: $(VENV)/.installed
 
@@ -23,13 +23,20 @@ run: index
 	$(PY) app.py
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
-test: setup browser
+test: setup browser nginx
 	$(PY) -m pytest
 
 browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
 		|| echo "Could not install chromium; the browser tests will skip (and fail in CI)."; \
+	fi
+
+# tests/test_deploy.py runs deploy/nginx.conf.template in Debian's nginx, on loopback only.
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
+		|| echo "Could not install nginx; tests/test_deploy.py will skip (and fail in CI)."; \
 	fi
 
 clean:

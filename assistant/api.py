@@ -25,6 +25,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .nesting import too_deep
 from .render import answer_json
 from .search import Searcher
 from .texts import SORRY_TEXT
@@ -60,9 +61,12 @@ def reply(data: Any, status: int = 200) -> Response:
 
 def parse(body: bytes) -> tuple[str, int | None]:
     """The situation and top_k from a request body, or BadRequest saying what is wrong."""
+    deep = too_deep(body)
+    if deep:  # measured first: parsing it would raise RecursionError
+        raise BadRequest(f'The JSON is {deep}; send {{"situation": "what happened"}}.')
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest('The body must be JSON, for example {"situation": "what happened"}.') from None
     if not isinstance(data, dict):
         raise BadRequest('The body must be a JSON object, for example {"situation": "what happened"}.')

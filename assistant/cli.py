@@ -12,6 +12,7 @@ from .config import Settings
 from .corpus import CorpusError, corpus_files, fingerprint
 from .embedder import ModelError
 from .index import IndexProblem
+from .nesting import too_deep
 from .ranking import DEFAULT_MODE, MODES
 
 
@@ -65,6 +66,9 @@ def _batch_item(raw: bytes) -> dict:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValueError(f"not UTF-8 text (bad byte at column {error.start + 1})") from None
+    deep = too_deep(line)
+    if deep:  # measured first: parsing it would raise RecursionError
+        raise ValueError(f"not read: the JSON is {deep}")
     try:
         item = json.loads(line)
     except json.JSONDecodeError as error:

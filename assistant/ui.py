@@ -1,4 +1,4 @@
-"""The app's views and their handlers: find help, browse, one organisation, referral list, evaluator.
+"""The app's views and their handlers: find help, browse, one organisation, referral list; the evaluator apart.
 
 Handlers only call into the package and format what comes back. They never log or keep what a
 person typed: the only state kept per visit is which corpus passages justified each organisation.
@@ -180,10 +180,6 @@ def build_blocks(searcher: Searcher) -> gr.Blocks:
                 printable = gr.HTML(elem_id="referral-print", label="Printable referral list")
             with gr.Tab("Safety and privacy", id="safety"):
                 gr.Markdown(SAFETY_NOTE, elem_id="safety-note")
-            with gr.Tab("Evaluator", id="evaluator"):
-                run = gr.Button("Run the evaluation", elem_id="run-evaluation")
-                table, breakdown, misses, danger = (gr.Markdown(elem_id=f"evaluation-{n}")
-                                                     for n in ("table", "breakdown", "misses", "danger"))
         for trigger in (button.click, situation.submit):
             trigger(h.find_help, [situation, groups, services], [results, evidence], **private).then(
                 None, js=SHOW_RESULTS_JS)
@@ -194,6 +190,21 @@ def build_blocks(searcher: Searcher) -> gr.Blocks:
         which.change(h.detail, which, detail, **private)
         make.click(h.referral, [chosen, evidence], [markdown, download, printable], **private)
         print_button.click(None, js="() => { window.print(); }")
-        run.click(h.evaluate, None, [table, breakdown, misses, danger], **private)
         gr.api(h.search, api_name="search")
+    return demo
+
+
+def build_evaluator(searcher: Searcher) -> gr.Blocks:
+    """The Evaluator on its own, for ``python app.py --evaluator`` on localhost: never part of the public app.
+
+    One run costs about two CPU-seconds, so a stranger who could start it could keep the machine busy.
+    """
+    h = Handlers(searcher)
+    with gr.Blocks(title="Help finder: evaluator", analytics_enabled=False) as demo:
+        gr.Markdown("## Evaluator\nRuns the bundled judged queries through each ranking mode, "
+                    "and the danger detector over its labelled situations.")
+        run = gr.Button("Run the evaluation", elem_id="run-evaluation")
+        table, breakdown, misses, danger = (gr.Markdown(elem_id=f"evaluation-{n}")
+                                             for n in ("table", "breakdown", "misses", "danger"))
+        run.click(h.evaluate, None, [table, breakdown, misses, danger], api_visibility="private")
     return demo

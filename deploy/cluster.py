@@ -17,6 +17,7 @@ import asyncio
 import collections
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -34,11 +35,15 @@ import bench  # noqa: E402 - the benchmark's HTTP client and process helpers
 SOURCES = [f"127.0.0.{i}" for i in range(2, 34)]
 
 
-def write_config(prefix: Path, listen: int, ports: list[int]) -> Path:
+def write_config(prefix: Path, listen: int, ports: list[int], rate_limits: bool = True) -> Path:
+    """nginx.conf from the template; ``rate_limits=False`` for a load test, whose every client address
+    sends far more than one person's 120 searches a minute."""
     for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (prefix / folder).mkdir(parents=True, exist_ok=True)
     servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in ports)
     text = (HERE / "nginx.conf.template").read_text()
+    if not rate_limits:
+        text = re.sub(r"^ *limit_req zone=.*\n", "", text, flags=re.M)
     text = text.replace("{{PREFIX}}", str(prefix)).replace("{{SERVERS}}", servers)
     text = text.replace("{{LISTEN}}", f"127.0.0.1:{listen}")
     path = prefix / "nginx.conf"
@@ -52,7 +57,9 @@ class Setup:
     def __init__(self, processes: int, threads: int | None, index_dir: Path, scratch: Path):
         self.processes, self.threads = processes, threads
         self.ports = [bench.free_port() for _ in range(processes)]
-        self.env = {"ASSISTANT_INDEX": str(index_dir), "ASSISTANT_QUERY_CACHE": "0", "ASSISTANT_HOST": "127.0.0.1"}
+        # A load test: each client address sends far more than one person's 120 searches a minute.
+        self.env = {"ASSISTANT_INDEX": str(index_dir), "ASSISTANT_QUERY_CACHE": "0", "ASSISTANT_HOST": "127.0.0.1",
+                    "ASSISTANT_CLIENT_PER_MINUTE": "0"}
         if threads:
             self.env["ASSISTANT_MODEL_THREADS"] = str(threads)
         self.log, self.prefix = scratch / "apps.log", scratch / f"nginx-{processes}"
@@ -67,7 +74,7 @@ class Setup:
         for port, app in zip(self.ports, self.apps):
             self.info = bench.first_answer(f"http://127.0.0.1:{port}", texts[0], app)
         listen = bench.free_port()
-        config = write_config(self.prefix, listen, self.ports)
+        config = write_config(self.prefix, listen, self.ports, rate_limits=False)
         self.proxy = subprocess.Popen(["nginx", "-p", str(self.prefix), "-c", str(config), "-g", "daemon off;"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
         self.base = f"http://127.0.0.1:{listen}"

@@ -37,6 +37,8 @@ BAD = [  # (body, headers, status): each must get a plain {"error": ...}
     (b'{"situation": "x"}', {"content-type": "text/plain"}, 415),
     (b'{"situation": "x"}', {}, 415),
     (json.dumps({"situation": "help " * 20000}).encode(), JSON, 413),
+    (b"[" * 1000 + b"]" * 1000, JSON, 400),  # 2 KB nested 1000 deep: was a RecursionError and a 500
+    (b'{"situation": "x", "top_k": ' + b"[" * 30000 + b"]" * 30000 + b"}", JSON, 400),
 ]
 
 
@@ -124,10 +126,13 @@ def test_no_store_headers_and_gradio_still_whole(server):
 
 @pytest.mark.slow
 def test_concurrent_requests_all_answer(server):
+    """Twelve people at once, each from an address of their own (one address may run 4: tests/test_edge.py)."""
     results: list[int] = []
 
     def one(i: int) -> None:
-        r = httpx.post(server + "/api/search", json={"situation": f"someone stole my wallet {i}"}, timeout=60)
+        transport = httpx.HTTPTransport(local_address=f"127.0.0.{20 + i}")
+        with httpx.Client(transport=transport, timeout=60) as http:
+            r = http.post(server + "/api/search", json={"situation": f"someone stole my wallet {i}"})
         results.append(r.status_code)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
@@ -171,6 +176,7 @@ def client(searcher, **kwargs) -> TestClient:
 
 
 @pytest.mark.parametrize("body", [b"{", b"3", b'"x"', b'{"situation": []}', b'{"situation": "x", "top_k": 101}',
+                                  b"[" * 1000 + b"]" * 1000, b'{"situation": "x", "top_k": ' + b"[" * 999,
                                   b'{"situation": "x", "top_k": -1}', b'{"situation": "x", "extra": 1}'])
 def test_parse_refuses(body):
     with pytest.raises(api.BadRequest) as refused:

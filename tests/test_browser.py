@@ -317,9 +317,29 @@ def test_markup_in_the_corpus_never_runs_and_links_are_only_the_corpus_websites(
     page.close()
 
 
-def test_the_evaluator_tab_shows_the_tables_and_the_detector_figures(page):
-    open_tab(page, "Evaluator")
+@pytest.fixture(scope="module")
+def evaluator_url(real_searcher):
+    """The opt-in Evaluator app (``python app.py --evaluator``): apart from the page victims use."""
+    from app import serve
+    from assistant.ui import build_evaluator
+
+    demo = build_evaluator(real_searcher)
+    _, url, _ = serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
+    yield url
+    demo.close()
+
+
+def test_the_public_page_has_no_evaluator(page):
+    tabs = page.get_by_role("tab").all_inner_texts()
+    assert "Find help" in tabs and not any("Evaluator" in tab for tab in tabs)
+    assert page.locator("#run-evaluation").count() == 0
+
+
+def test_the_evaluator_app_shows_the_tables_and_the_detector_figures(browser, evaluator_url):
+    page = browser.new_page()
+    page.goto(evaluator_url)
     page.click("#run-evaluation")
     page.wait_for_selector("#evaluation-table table", timeout=120_000)
     assert "nDCG@3" in page.locator("#evaluation-table").inner_text()
     assert "recall" in page.locator("#evaluation-danger").inner_text()
+    page.close()

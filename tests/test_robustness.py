@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -355,6 +356,9 @@ BATCH_LINES = [
     b'{"id": "h", "query": "   "}',                         # 10 answered with the empty message
     b'{"id": {"nested": [1]}, "query": "<script>alert(1)</script> help"}',  # 11 answered
     b"\x00\x01\x02",                                        # 12 binary junk
+    b'{"id": "i", "query": "help", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}",  # 13 nested 1000 deep
+    b"[" * 100000,                                          # 14 nested 100000 deep, never closed
+    b'{"id": "j", "query": "someone broke into our flat"}',  # 15 answered
 ]
 
 
@@ -366,14 +370,15 @@ def test_batch_reports_bad_lines_by_number_and_answers_the_rest(cli_env, tmp_pat
     assert code == 1
     rows = [json.loads(line) for line in out.splitlines()]
     answered = {json.dumps(r["id"]): r for r in rows if "error" not in r}
-    assert set(answered) == {'"a"', '"g"', '"h"', '{"nested": [1]}'}
-    assert answered['"a"']["results"] and answered['"g"']["results"]
+    assert set(answered) == {'"a"', '"g"', '"h"', '{"nested": [1]}', '"j"'}
+    assert answered['"a"']["results"] and answered['"g"']["results"] and answered['"j"']["results"]
     assert answered['"h"']["message"] == EMPTY_MESSAGE and answered['"h"']["results"] == []
-    assert sorted(r["line"] for r in rows if "error" in r) == [2, 3, 4, 5, 6, 7, 12]
+    assert sorted(r["line"] for r in rows if "error" in r) == [2, 3, 4, 5, 6, 7, 12, 13, 14]
     reported = [line for line in err.splitlines() if ": skipped: " in line]
-    assert [int(line.split(":")[1]) for line in reported] == [2, 3, 4, 5, 6, 7, 12]
+    assert [int(line.split(":")[1]) for line in reported] == [2, 3, 4, 5, 6, 7, 12, 13, 14]
     assert all(line.startswith(f"{queries}:") for line in reported)
     assert "surrogate" in reported[4] and "UTF-8" in reported[5] and "JSON" in reported[0]
+    assert "nested deeper than" in reported[7] and "nested deeper than" in reported[8] and "Traceback" not in err
     for secret in (b"caf", b"robbery", b"child abuse"):  # no query text in what is reported
         assert secret.decode() not in "\n".join(reported)
 
@@ -588,14 +593,29 @@ def test_server_search_api_hostile_input(server, body):
         assert data and (not isinstance(data, dict) or data.get("error") or data.get("detail")), data
 
 
+def page_event(base: str, name: str, data: list) -> list:
+    """One of the page's events as the browser runs it: queue/join, then the session's event stream."""
+    import httpx
+
+    with httpx.Client(base_url=base + "/gradio_api", timeout=60) as client:
+        config = client.get(base + "/config").json()
+        fn_index = next(d["id"] for d in config["dependencies"] if d["api_name"] == name)
+        session = uuid.uuid4().hex[:12]
+        joined = client.post("/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session})
+        assert joined.status_code == 200, joined.text
+        with client.stream("GET", "/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_completed":
+                    return json.loads(line[5:])["output"]["data"]
+    raise AssertionError("no answer")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("query", HOSTILE[:8])
-def test_server_private_card_handler_called_directly_returns_no_live_markup(server, query):
-    """The browser's own handler can be called over raw HTTP too; what it returns must be inert."""
-    event, data = call_api(server, json.dumps({"data": [query + " victims help", [], []]}).encode(), "find_help")
-    if event == "complete":
-        pieces = [piece for piece in _strings(data)]
-        assert pieces and all(live_markup(piece) == [] for piece in pieces)
-        assert any("Help Centre" in visible_text(piece) for piece in pieces)
-    else:
-        assert event.startswith(("http 4", "http 5", "error")), (event, data)
+def test_server_private_card_handler_returns_no_live_markup_and_is_not_an_api(server, query):
+    """The browser's own handler, run as the page runs it, returns inert text; as an API it is refused."""
+    refused, _ = call_api(server, json.dumps({"data": [query + " victims help", [], []]}).encode(), "find_help")
+    assert refused == "http 404"
+    pieces = list(_strings(page_event(server, "find_help", [query + " victims help", [], []])))
+    assert pieces and all(live_markup(piece) == [] for piece in pieces)
+    assert any("Help Centre" in visible_text(piece) for piece in pieces)

@@ -14,7 +14,7 @@ from assistant.config import Settings
 from assistant.index import load_or_build
 from assistant.search import Searcher
 from assistant.texts import SORRY
-from assistant.ui import EVALUATION_MISSING, Handlers, build_blocks
+from assistant.ui import EVALUATION_MISSING, Handlers, build_blocks, build_evaluator
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOADS = [
@@ -179,6 +179,14 @@ def test_evaluator_runs_the_suite_or_says_it_is_not_available(handlers, monkeypa
     monkeypatch.setitem(sys.modules, "assistant.evaluation", None)  # as if it were not there
     table, *_, danger = handlers.evaluate()
     assert table == EVALUATION_MISSING and "precision" in danger
+
+
+def test_the_evaluator_is_an_app_of_its_own_never_in_the_public_one(handlers):
+    public = build_blocks(handlers.searcher)
+    assert "evaluate" not in {fn.name for fn in public.fns.values()}
+    assert "run-evaluation" not in str(public.get_config_file())
+    evaluator = build_evaluator(handlers.searcher)
+    assert [fn.name for fn in evaluator.fns.values() if fn.fn is not None] == ["evaluate"]
 
 
 def test_only_search_is_public_and_every_ui_event_is_private(handlers):
