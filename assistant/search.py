@@ -306,7 +306,8 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
     """
     from .fastpath import open_embedder
     from .index import load_or_build
-    from .training import is_current, train
+    from .config import Settings as Defaults
+    from .training import adopt, is_current, train
 
     say = say or (lambda message: None)
     # ONNX Runtime for the packaged model (same vectors, no torch import), else sentence-transformers.
@@ -333,8 +334,13 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
         spaces = {"primary": (embedder, multilingual.embedder), "multilingual": (multilingual.embedder,)} \
             if multilingual else {"primary": (embedder,)}
         directory = settings.index_dir / LEARNED_DIR
-        if force or not is_current(directory, spaces):
-            say("Training the learned layer on the labelled situations.")
-            train(spaces, tuple(o.id for o in index.corpus.organisations), directory, say=say)
+        organisations = tuple(o.id for o in index.corpus.organisations)
+        shipped = Defaults().index_dir / LEARNED_DIR  # the heads that come with the project, when they fit
+        if force or not is_current(directory, spaces, organisations):
+            if not force and shipped != directory and is_current(shipped, spaces, organisations):
+                adopt(shipped, directory)
+            else:
+                say("Training the learned layer on the labelled situations.")
+                train(spaces, organisations, directory, say=say)
         learned = Learned.load(directory)
     return Searcher(index, embedder, settings, multilingual=multilingual, learned=learned)

@@ -22,7 +22,7 @@ from .learned import (C, DANGER_RECALL, FORMAT_VERSION, NEED_PRECISION, OUT_OF_S
 from .situations import Situation, fingerprint, training_situations
 from .taxonomy import DANGER_KINDS, NEED_KEYS
 
-FOLDS = 5
+FOLDS = 3
 
 
 def _vector_cache(directory: Path, model: str) -> Path:
@@ -63,14 +63,15 @@ def folds_of(situations: list[Situation], folds: int = FOLDS) -> np.ndarray:
 
 
 def cross_validated(space: str, vectors: np.ndarray, situations: list[Situation], organisations: tuple[str, ...],
-                    folds: np.ndarray) -> dict[str, np.ndarray]:
-    """Out-of-fold probabilities of the heads that have thresholds, for every situation."""
+                    folds: np.ndarray, start: Heads | None = None) -> dict[str, np.ndarray]:
+    """Out-of-fold probabilities of the heads that have thresholds, for every situation (each fold's fit
+    starts from ``start``, a fit on all of them, when given: the same optimum, reached sooner)."""
     out = {"needs": np.zeros((len(situations), len(NEED_KEYS))), "out_of_scope": np.zeros(len(situations)),
            "danger": np.zeros(len(situations))}
     for fold in np.unique(folds):
         test, train = np.flatnonzero(folds == fold), np.flatnonzero(folds != fold)
         heads = train_heads(space, vectors[train], [situations[i] for i in train], organisations, NEED_KEYS,
-                            DANGER_KINDS, only_sigmoids=True)
+                            DANGER_KINDS, only_sigmoids=True, start=start)
         out["needs"][test] = heads.needs(vectors[test])
         out["out_of_scope"][test] = heads.out_of_scope(vectors[test])[:, 0]
         out["danger"][test] = heads.danger(vectors[test])[:, 0]
@@ -104,6 +105,15 @@ def features(embedders: Sequence, texts: Sequence[str], directory: Path | None =
                       for e in embedders])
 
 
+def with_thresholds(heads: Heads, thresholds: dict) -> Heads:
+    """The same heads with the thresholds chosen for them."""
+    from dataclasses import replace
+
+    return replace(heads, needs=replace(heads.needs, thresholds=np.asarray(thresholds["needs"], dtype=np.float64)),
+                   out_of_scope=replace(heads.out_of_scope, thresholds=np.array([thresholds["out_of_scope"]])),
+                   danger=replace(heads.danger, thresholds=np.array([thresholds["danger"]])))
+
+
 def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory: Path,
           situations: list[Situation] | None = None, say: Callable[[str], None] = print) -> Learned:
     """Train and save the heads of each space: ``{"primary": (english model, multilingual model),
@@ -115,12 +125,14 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
     heads: dict[str, Heads] = {}
     info: dict = {"format_version": FORMAT_VERSION, "training_fingerprint": fingerprint(situations),
                   "situations": len(situations), "sources": sorted({s.source for s in situations}),
+                  "organisations": list(organisations),
                   "models": {}, "spaces": {}, "thresholds": {}, "C": C}
     for space, embedders in spaces.items():
         vectors = features(embedders, texts, directory)
-        probabilities = cross_validated(space, vectors, situations, organisations, folds)
+        full = train_heads(space, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS)
+        probabilities = cross_validated(space, vectors, situations, organisations, folds, start=full)
         thresholds = choose_thresholds(probabilities, situations)
-        heads[space] = train_heads(space, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS, thresholds)
+        heads[space] = with_thresholds(full, thresholds)
         info["models"][space] = [{"name": e.name, "version": getattr(e, "version", None)} for e in embedders]
         info["spaces"][space] = heads_info(heads[space])
         info["thresholds"][space] = {"danger": thresholds["danger"], "out_of_scope": thresholds["out_of_scope"],
@@ -134,13 +146,28 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
     return learned
 
 
-def is_current(directory: Path, spaces: dict[str, Sequence], situations: list[Situation] | None = None) -> bool:
-    """Whether the stored heads were trained on these situations with these models."""
+def is_current(directory: Path, spaces: dict[str, Sequence], organisations: tuple[str, ...],
+               situations: list[Situation] | None = None) -> bool:
+    """Whether the stored heads were trained on these situations, for these organisations, with these models."""
     try:
         info = Learned.load(directory).info
     except (OSError, ValueError, KeyError):
         return False
     situations = training_situations() if situations is None else situations
     return info.get("training_fingerprint") == fingerprint(situations) and \
+        info.get("organisations") == list(organisations) and \
         {k: [m["name"] for m in v] for k, v in info.get("models", {}).items()} == \
         {k: [e.name for e in embedders] for k, embedders in spaces.items()}
+
+
+def adopt(source: Path, directory: Path) -> None:
+    """Copy trained heads (not their vector caches) from another index folder: the heads depend on the
+    labelled situations, the models and the organisations, not on where the index lives."""
+    import shutil
+
+    directory.mkdir(parents=True, exist_ok=True)
+    names = sorted(p.name for p in source.glob("heads-*.npz")) + ["learned.json"]  # the json last: the commit point
+    for name in names:
+        tmp = directory / f".{name}.tmp"
+        shutil.copyfile(source / name, tmp)
+        tmp.replace(directory / name)

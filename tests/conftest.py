@@ -63,8 +63,19 @@ def corpus_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_searcher(real_embedder, tmp_path_factory):
-    """The real model over a real FAISS index of the seed corpus, built once in a temporary folder."""
+def real_searcher():
+    """The searcher the app serves: the packaged models, the project's index (built or rebuilt here when
+    missing or stale, as ``make run`` does), the multilingual index and the learned layer."""
+    from assistant.config import Settings
+    from assistant.search import open_searcher
+
+    return open_searcher(Settings(corpus_dir=SEED.parent))
+
+
+@pytest.fixture(scope="session")
+def rules_searcher(real_embedder, tmp_path_factory):
+    """The real English model over a real FAISS index of the seed corpus, built once in a temporary folder,
+    without the learned layer: the rules' baseline ("full")."""
     from assistant.config import Settings
     from assistant.index import load_or_build
     from assistant.search import Searcher
