@@ -1,0 +1,129 @@
+"""The learned layer's pure logic (fits, thresholds, storage, training) and its data (no overlap between
+training and held-out sets). The served heads' quality is tested in test_relevance.py."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.evaluation import EVALDATA, load_queries
+from assistant.learned import (Learned, fit_sigmoids, fit_softmax, precision_threshold, recall_threshold,
+                               sigmoid_targets)
+from assistant.situations import HELD_OUT, Situation, fingerprint, text_key, training_situations
+from assistant.taxonomy import DANGER_KINDS, NEED_KEYS
+from assistant.training import is_current, train
+
+ORGS = ("org-a", "org-b", "org-c")
+
+
+def test_sigmoid_fit_agrees_with_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 5)).astype(np.float32)
+    y = (x @ np.array([1.5, -2, 0.5, 0, 1]) + rng.normal(scale=0.5, size=300) > 0).astype(float)
+    w, b = fit_sigmoids(x, y[:, None], c=2.0)
+    reference = LogisticRegression(C=2.0, tol=1e-8, max_iter=5000).fit(x, y)
+    assert np.allclose(w[:, 0], reference.coef_[0], atol=0.05) and abs(b[0] - reference.intercept_[0]) < 0.05
+
+
+def test_masked_columns_learn_only_from_their_rows():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 3)).astype(np.float32)
+    targets = np.stack([x[:, 0] > 0, x[:, 1] > 0], axis=1).astype(float)
+    mask = np.ones_like(targets, dtype=bool)
+    mask[:100, 1] = False
+    targets[:100, 1] = 1 - targets[:100, 1]  # wrong labels where the column is masked: they must not count
+    w, _ = fit_sigmoids(x, targets, mask, c=10.0)
+    assert w[1, 1] > 1.0 and abs(w[0, 1]) < abs(w[1, 1])
+
+
+def test_softmax_gives_probabilities_and_never_an_unseen_class():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(120, 4)).astype(np.float32)
+    labels = (x[:, 0] > 0).astype(int)  # classes 0 and 1 only; class 2 never seen
+    w, b = fit_softmax(x, labels, None, 3)
+    z = x @ w + b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    assert np.allclose(p.sum(axis=1), 1) and p[:, 2].max() < 1e-6
+    assert (p.argmax(axis=1) == labels).mean() > 0.9
+
+
+def test_thresholds_keep_what_they_promise():
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1])
+    positive = np.array([1, 1, 0, 1, 1, 0, 0, 0], dtype=bool)
+    assert (p[positive] >= recall_threshold(p, positive, 1.0)).all()
+    t = precision_threshold(p, positive, 0.75)
+    chosen = p >= t
+    assert positive[chosen].mean() >= 0.75 and chosen.sum() == 5  # the deepest cut that keeps 0.75
+
+
+def _situations(n: int = 60) -> list[Situation]:
+    out = []
+    for i in range(n):
+        org = ORGS[i % 3]
+        out.append(Situation(f"s{i}", f"{org} situation number {i % 3} words", "src" + str(i % 4), "en", "-",
+                             "out_of_scope" if i % 10 == 9 else "cat", ("child",) if i % 3 == 0 else (),
+                             {} if i % 10 == 9 else {org: 2}, urgent=i % 5 == 0,
+                             danger_kind="suicide" if i % 5 == 0 else None))
+    return out
+
+
+def test_training_is_deterministic_and_retrains_when_a_label_changes(tmp_path, fake_embedder):
+    situations = _situations()
+    spaces = {"primary": (fake_embedder,)}
+    first = train(spaces, ORGS, tmp_path / "a", situations, say=lambda _: None)
+    second = train(spaces, ORGS, tmp_path / "b", situations, say=lambda _: None)
+    for name, array in first.heads["primary"].arrays().items():
+        assert np.array_equal(array, second.heads["primary"].arrays()[name]), name
+    loaded = Learned.load(tmp_path / "a")
+    vector = fake_embedder.embed(["org-b situation number 1 words"])
+    assert ORGS[int(np.argmax(loaded.heads["primary"].organisations(vector)))] == "org-b"
+    assert is_current(tmp_path / "a", spaces, ORGS, situations)
+    changed = [situations[0].__class__(**{**situations[0].__dict__, "grades": {"org-c": 2}})] + situations[1:]
+    assert fingerprint(changed) != fingerprint(situations)
+    assert not is_current(tmp_path / "a", spaces, ORGS, changed)
+    assert not is_current(tmp_path / "a", spaces, ("org-a",), situations)
+
+
+def test_sigmoid_targets_mask_what_was_not_labelled():
+    s = [Situation("a", "x", "s", needs=None, category="-", urgent=None),
+         Situation("b", "y", "s", needs=("child",), category="out_of_scope", urgent=True)]
+    targets, mask = sigmoid_targets(s, NEED_KEYS)
+    assert not mask[0].any()
+    assert mask[1].all() and targets[1, NEED_KEYS.index("child")] == 1 and targets[1, -2] == 1 and targets[1, -1] == 1
+
+
+def test_training_data_is_well_formed():
+    situations = training_situations()
+    assert len(situations) >= 2000
+    assert len({s.id for s in situations}) == len(situations)
+    for s in situations:
+        assert s.text.strip() and s.language in {"en", "lt", "ru", "pl", "uk"}
+        assert s.needs is None or set(s.needs) <= set(NEED_KEYS)
+        assert not s.urgent or s.danger_kind in DANGER_KINDS
+        if s.grades is not None and s.in_scope:
+            assert 2 in s.grades.values(), s.id
+
+
+def test_held_out_sets_never_meet_the_training_data():
+    trained = {text_key(s.text) for s in training_situations()}
+    held = []
+    for name in HELD_OUT:
+        folder = EVALDATA / name
+        if (folder / "queries.jsonl").exists():
+            held += [q.text for q in load_queries(folder / "queries.jsonl")]
+        if (folder / "danger.jsonl").exists():
+            held += [json.loads(line)["text"] for line in (folder / "danger.jsonl").read_text().splitlines() if line]
+    assert len(held) >= 600
+    assert not [t for t in held if text_key(t) in trained]
+
+
+def test_a_held_out_file_in_the_training_folder_is_refused(tmp_path):
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "heldout_en.jsonl").write_text('{"id": "x", "text": "y"}\n')
+    with pytest.raises(ValueError, match="held-out"):
+        training_situations(tmp_path)
