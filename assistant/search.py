@@ -310,6 +310,9 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
     from .training import adopt, is_current, train
 
     say = say or (lambda message: None)
+    from .language import warm
+
+    warm()  # the language detector's models, before the first person waits for them
     # ONNX Runtime for the packaged model (same vectors, no torch import), else sentence-transformers.
     embedder = open_embedder(settings.model, settings.index_dir / "onnx", say=say)
     index = load_or_build(settings.corpus_dir, settings.index_dir, embedder, force=force,
@@ -337,7 +340,9 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
         organisations = tuple(o.id for o in index.corpus.organisations)
         shipped = Defaults().index_dir / LEARNED_DIR  # the heads that come with the project, when they fit
         if force or not is_current(directory, spaces, organisations):
-            if not force and shipped != directory and is_current(shipped, spaces, organisations):
+            # Heads are a function of the labelled situations, the models and the organisations: where the
+            # project's own fit them, a new or rebuilt index takes them instead of training again.
+            if shipped.resolve() != directory.resolve() and is_current(shipped, spaces, organisations):
                 adopt(shipped, directory)
             else:
                 say("Training the learned layer on the labelled situations.")

