@@ -53,6 +53,13 @@ window.__helpStrings = __STRINGS__;
       if (!event.shiftKey) { event.preventDefault(); document.querySelector('#find-button').click(); }
     }
   }, true);
+  // Gradio's textbox acts on keypress too (Shift+Enter searches there): keep it from seeing Enter at all.
+  document.addEventListener('keypress', function (event) {
+    if (event.key === 'Enter' && event.target.closest && event.target.closest('#situation')) {
+      event.stopPropagation();
+      if (!event.shiftKey) event.preventDefault();
+    }
+  }, true);
   document.addEventListener('input', function (event) {
     if (!(event.target.closest && event.target.closest('#situation'))) return;
     const out = document.querySelector('#char-count');
@@ -194,7 +201,12 @@ mark { background: #ffe08a; color: #000; }
 # Gradio rewrites selectors inside @media blocks of ``css`` to its own scope, so "body *" would match
 # nothing there; the same rules in a <style> of the head stay as written.
 MEDIA_CSS = """<style>
-@media (max-width: 480px) { .gradio-container { padding-left: 6px !important; padding-right: 6px !important; } }
+@media (max-width: 480px) { .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
+  /* On a phone the box and its button must fit on the first screen, under the short introduction. */
+  #intro h2 { font-size: 1.15em !important; margin: 0 0 4px !important; }
+  #intro p { margin: 4px 0 !important; line-height: 1.35; }
+  #situation textarea { min-height: 4.5em; } }
+#char-count:empty { display: none; }
 @media print {
   body * { visibility: hidden !important; }
   #referral-print, #referral-print * { visibility: visible !important; }
