@@ -30,7 +30,7 @@ from assistant.connections import hardened_uvicorn  # noqa: E402
 from assistant.edge import Edge, events_of, queued_in  # noqa: E402
 from assistant.page import CSS, HEAD  # noqa: E402
 from assistant.search import Searcher, open_searcher  # noqa: E402
-from assistant.ui import build_blocks, build_evaluator  # noqa: E402
+from assistant.ui import I18N, build_blocks, build_evaluator  # noqa: E402
 
 QUEUE_SIZE = 64  # waiting searches; beyond this a person sees "This application is currently busy. Please try again."
 CONCURRENCY = 4  # searches at once: two cores, and the model is the bottleneck
@@ -64,7 +64,7 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, sea
 
     with hardened_uvicorn(behind_the_edge, limits.header_seconds, limits.client_connections):
         return demo.launch(server_name=host, server_port=port, show_error=False, enable_monitoring=False,
-                           max_file_size=1, footer_links=[], ssr_mode=False, css=CSS, head=HEAD,
+                           max_file_size=1, footer_links=[], ssr_mode=False, css=CSS, head=HEAD, i18n=I18N,
                            state_session_capacity=STATE_SESSIONS, app_kwargs={"routes": routes}, **launch)
 
 

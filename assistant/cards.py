@@ -7,19 +7,18 @@ websites and ``tel:`` numbers. Nothing the person typed is echoed back.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import replace
 from datetime import date
 from typing import Iterable, Sequence
 
-from .render import answer_html, contact_html
+from .phones import EMERGENCY_NUMBER, tel_link
+from .render import add_button, answer_html, contact_html, source_html
+from .strings import CATALOGUE, answer_language, text
 from .referral import Referral
-from .safety import EMERGENCY_NUMBER, CrisisLine
+from .safety import CrisisLine, detect_danger
 from .tags import Tags, passes
 from .types import Answer, Organisation, Passage
 
-FILTERED_OUT = ("No organisation in the results matches these filters. "
-                "You can clear a filter to see more.")
 
 
 def _e(text: object) -> str:
@@ -27,92 +26,117 @@ def _e(text: object) -> str:
 
 
 def _tel(phone: str) -> str:
-    return f'<a href="tel:{_e(re.sub(r"[^0-9+]", "", phone))}">{_e(phone)}</a>'
+    return tel_link(phone)
 
 
-def urgent_banner(reason: str | None, line: CrisisLine | None) -> str:
-    """The calm banner shown above everything else when a situation sounds urgent."""
-    crisis = ""
-    if line is not None:
-        crisis = (f"<li>You can talk to someone at the consultation line of {_e(line.organisation)}: "
-                  f"<strong>{_tel(line.phone)}</strong>. "
-                  f'<span class="source">Their page says: “{_e(line.passage)}”.</span></li>')
+def urgent_banner(kind: str | None, line: CrisisLine | None, language: str = "en") -> str:
+    """The calm banner shown above everything else when a situation sounds urgent, in the answer's language.
+
+    112 first; for suicide or self-harm the corpus's crisis line too; for a child in danger, short
+    sentences a child can follow (and a line for the adult who may be reading).
+    """
+    t = lambda key, **v: _e(text(key, language, **v))  # noqa: E731
+    emergency = f"<strong>{_tel(EMERGENCY_NUMBER)}</strong>"
+    child = kind == "child_danger"
+    title = text("banner_title_child" if child else "banner_title", language, emergency="\x00")
+    title = _e(title).replace("\x00", _tel(EMERGENCY_NUMBER))
+    reason = t(f"kind_{kind}" if kind and f"kind_{kind}" in CATALOGUE["en"] else "kind_other")
+    items = []
+    if child:
+        items.append(f"<li>{t('child_words', emergency=chr(0)).replace(chr(0), emergency)}</li>")
+    elif kind in ("suicide", "self_harm"):
+        if line is not None:
+            crisis = t("crisis_line", organisation=line.organisation, phone=chr(0)).replace(
+                chr(0), f"<strong>{_tel(line.phone)}</strong>")
+            items.append(f'<li>{crisis} <span class="source">{t("their_page_says", passage=line.passage)}</span></li>')
+        items.append(f"<li>{t('call_emergency_suicide', emergency=chr(0)).replace(chr(0), emergency)}</li>")
+    else:
+        items.append(f"<li>{t('call_emergency', emergency=chr(0)).replace(chr(0), emergency)}</li>")
     return (
-        '<section class="urgent-banner" role="alert" aria-labelledby="urgent-title">'
-        f'<h2 id="urgent-title">If you are in danger now, call {_tel(EMERGENCY_NUMBER)}</h2>'
-        f"<p>{_e(reason or '')} You do not have to deal with this alone.</p>"
-        f"<ul><li>Call <strong>{_tel(EMERGENCY_NUMBER)}</strong>, the emergency number: "
-        "it is free, from any phone.</li>"
-        f"{crisis}</ul>"
-        "<p>When you are ready, the organisations below can also help.</p>"
-        "</section>"
+        f'<section class="urgent-banner" role="alert" aria-labelledby="urgent-title" data-kind="{_e(kind or "")}" '
+        f'lang="{_e(language)}"><h2 id="urgent-title">{title}</h2>'
+        f"<p>{reason} {t('not_alone')}</p><ul>{''.join(items)}</ul><p>{t('when_ready')}</p></section>"
     )
 
 
-def tag_list(tags: Tags | None) -> str:
+def tag_list(tags: Tags | None, language: str = "en") -> str:
     if tags is None or not (tags.groups or tags.services):
         return ""
-    chips = "".join(f"<li>{_e(t)}</li>" for t in tags.groups + tags.services)
-    return f'<ul class="tags" aria-label="Who it helps and how">{chips}</ul>'
+    chips = "".join(f"<li>{_e(_tag_label(t, language))}</li>" for t in tags.groups + tags.services)
+    label = f"{text('groups_label', language)} {text('services_label', language)}"
+    return f'<ul class="tags" aria-label="{_e(label)}">{chips}</ul>'
+
+
+def _tag_label(tag: str, language: str) -> str:
+    for prefix in ("group_", "service_"):
+        if prefix + tag in CATALOGUE["en"]:
+            return text(prefix + tag, language)
+    return tag
 
 
 def results_html(answer: Answer, tags: dict[str, Tags], groups: Iterable[str] = (), services: Iterable[str] = (),
-                 evidence: int = 3, line: CrisisLine | None = None) -> str:
-    """The urgent banner (when urgent), then the organisations that pass the filters, best first."""
+                 evidence: int = 3, line: CrisisLine | None = None, interface: str = "en") -> str:
+    """The urgent banner (when urgent), then the organisations that pass the filters, best first.
+
+    Everything is said in the situation's language when the catalogue has it, else in ``interface``'s.
+    """
+    language = answer_language(answer.language, interface)
     groups, services = list(groups or ()), list(services or ())
     kept = tuple(r for r in answer.results if passes(tags.get(r.organisation.id, Tags((), ())), groups, services))
-    banner = urgent_banner(answer.urgent_reason, line) if answer.urgent else ""
-    body = answer_html(replace(answer, results=kept), evidence)
+    # A searcher without the learned layer names no kind; the rules' own reading of the words then does.
+    kind = answer.urgent_kind or (detect_danger(answer.query).kind if answer.urgent else None)
+    banner = urgent_banner(kind, line, language) if answer.urgent else ""
+    body = answer_html(replace(answer, results=kept), evidence, language)
     if answer.results and not kept:
-        body += f'<p class="notice" role="status">{_e(FILTERED_OUT)}</p>'
+        body += f'<p class="notice" role="status">{_e(text("filtered_none", language))}</p>'
     elif len(kept) < len(answer.results):
-        chosen = ", ".join(groups + services)
-        body = (f'<p class="count" role="status">Filtered ({_e(chosen)}): showing {len(kept)} of '
-                f"{len(answer.results)} organisations. You can clear a filter to see more.</p>" + body)
+        chosen = ", ".join(_tag_label(t, language) for t in groups + services)
+        count = text("filtered", language, chosen=chosen, shown=len(kept), total=len(answer.results))
+        body = f'<p class="count" role="status">{_e(count)}</p>' + body
     return banner + body
 
 
 def organisations_html(organisations: Sequence[Organisation], tags: dict[str, Tags],
-                       groups: Iterable[str] = (), services: Iterable[str] = ()) -> str:
+                       groups: Iterable[str] = (), services: Iterable[str] = (), language: str = "en") -> str:
     """Every organisation that passes the filters, in corpus order, for browsing without a query."""
     groups, services = list(groups or ()), list(services or ())
     cards = [
         f'<article class="org-card" data-organisation="{_e(o.id)}"><h3>{_e(o.name)}</h3>'
-        f'<p class="contacts">{contact_html(o)}</p><p>{_e(o.description)}</p>{tag_list(tags.get(o.id))}</article>'
+        f'<p class="contacts">{contact_html(o, language)}</p><p lang="en">{_e(o.description)}</p>'
+        f"{tag_list(tags.get(o.id), language)}{add_button(o, language)}</article>"
         for o in organisations if passes(tags.get(o.id, Tags((), ())), groups, services)
     ]
     if not cards:
-        return f'<p class="notice" role="status">{_e("No organisation matches these filters. You can clear a filter.")}</p>'
-    count = f'<p class="count">{len(cards)} of {len(organisations)} organisations.</p>'
+        return f'<p class="notice" role="status">{_e(text("browse_none", language))}</p>'
+    count = f'<p class="count">{_e(text("browse_count", language, shown=len(cards), total=len(organisations)))}</p>'
     return count + "\n".join(cards)
 
 
-def organisation_detail_html(organisation: Organisation, passages: Sequence[Passage], tags: Tags | None) -> str:
-    """One organisation in full: every passage, website, phones, source document and its last-updated date."""
+def organisation_detail_html(organisation: Organisation, passages: Sequence[Passage], tags: Tags | None,
+                             language: str = "en") -> str:
+    """One organisation in full: every passage, website, phones, the source and its last-updated date."""
     o = organisation
     items = "".join(f"<li>{_e(p.text)}</li>" for p in sorted(passages, key=lambda p: p.position))
-    updated = _e(o.last_update) if o.last_update else "not given"
-    emails = "".join(f"<li>Email: {_e(e)}</li>" for e in o.emails)
+    emails = "".join(f"<li>{_e(text('email', language))}: {_e(e)}</li>" for e in o.emails)
     return (
         f'<article class="org-detail" data-organisation="{_e(o.id)}"><h2>{_e(o.name)}</h2>'
-        f"{tag_list(tags)}"
-        f'<h3>How to reach them</h3><p class="contacts">{contact_html(o)}</p>'
+        f"{tag_list(tags, language)}"
+        f'<h3>{_e(text("reach", language))}</h3><p class="contacts">{contact_html(o, language)}</p>'
         f"{'<ul>' + emails + '</ul>' if emails else ''}"
-        f'<h3>What their page says</h3><ul class="passages">{items}</ul>'
-        f'<p class="source">Source document: {_e(o.source)} · Country: {_e(o.country)} · '
-        f"Last updated: {updated}</p></article>"
+        f'<h3>{_e(text("page_says", language))}</h3><ul class="passages" lang="en">{items}</ul>'
+        f"{source_html(o, language)}{add_button(o, language)}</article>"
     )
 
 
-def referral_html(referrals: Sequence[Referral], today: date | None = None) -> str:
+def referral_html(referrals: Sequence[Referral], today: date | None = None, language: str = "en") -> str:
     """The referral list as a printable page (the same content as the Markdown)."""
     day = (today or date.today()).isoformat()
-    parts = [f'<section class="referral-print" aria-label="Referral list"><h2>Referral list</h2>'
-             f"<p>Prepared on {_e(day)}. In an emergency, call {_e(EMERGENCY_NUMBER)} (free, from any phone).</p>"]
+    parts = [f'<section class="referral-print" aria-label="{_e(text("tab_referral", language))}">'
+             f'<h2>{_e(text("tab_referral", language))}</h2>'
+             f"<p>{_e(text('referral_prepared', language, date=day))}</p>"]
     for number, r in enumerate(referrals, start=1):
         why = "".join(f"<li>{_e(t)}</li>" for t in r.passages)
-        updated = f", last updated {_e(r.organisation.last_update)}" if r.organisation.last_update else ""
-        parts.append(f"<h3>{number}. {_e(r.organisation.name)}</h3><p>{contact_html(r.organisation)}</p>"
-                     f"<p>Why this organisation:</p><ul>{why}</ul>"
-                     f'<p class="source">Source: {_e(r.organisation.source)}{updated}</p>')
+        parts.append(f"<h3>{number}. {_e(r.organisation.name)}</h3><p>{contact_html(r.organisation, language)}</p>"
+                     f"<p>{_e(text('referral_why', language))}</p><ul lang=\"en\">{why}</ul>"
+                     f"{source_html(r.organisation, language)}")
     return "".join(parts) + "</section>"

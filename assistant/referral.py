@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .render import safe_url
-from .safety import EMERGENCY_NUMBER
+from .phones import dialable
+from .strings import CATALOGUE, long_date, text
 from .types import Organisation
 
 
@@ -30,30 +31,28 @@ def md_text(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()<>#|!~])", r"\\\1", text).replace("\n", " ")
 
 
-def referral_markdown(referrals: Sequence[Referral], today: date | None = None) -> str:
+def referral_markdown(referrals: Sequence[Referral], today: date | None = None, language: str = "en") -> str:
     """The referral list as Markdown: one section per organisation, contacts first, then the evidence."""
     day = (today or date.today()).isoformat()
-    lines = [
-        "# Referral list: organisations that can help",
-        "",
-        f"Prepared on {day}. In an emergency, call {EMERGENCY_NUMBER} (free, from any phone).",
-        "",
-    ]
+    t = lambda key, **values: text(key, language, **values)  # noqa: E731
+    lines = [f"# {t('referral_title')}", "", t("referral_prepared", date=day), ""]
     if not referrals:
-        lines.append("No organisation was chosen.")
+        lines.append(t("referral_none"))
     for number, referral in enumerate(referrals, start=1):
         org = referral.organisation
         lines += [f"## {number}. {md_text(org.name)}", ""]
         url = safe_url(org.website)
-        lines.append(f"- Website: {url}" if url else "- Website: not given in the source")
-        lines.append(f"- Phone: {', '.join(md_text(p) for p in org.phones)}" if org.phones
-                     else "- Phone: not given in the source")
+        lines.append(f"- {t('referral_website')}: {url or t('referral_not_in_source')}")
+        phones = ", ".join(f"{md_text(p)} ({dialable(p)})" if dialable(p) != p else md_text(p) for p in org.phones)
+        lines.append(f"- {t('referral_phone')}: {phones or t('referral_not_in_source')}")
         for email in org.emails:
-            lines.append(f"- Email: {md_text(email)}")
-        lines += ["", "Why this organisation:", ""]
-        lines += [f"- {md_text(text)}" for text in referral.passages]
-        updated = f", last updated {org.last_update}" if org.last_update else ""
-        lines += ["", f"Source: {md_text(org.source)}{updated}", ""]
+            lines.append(f"- {t('email')}: {md_text(email)}")
+        lines += ["", t("referral_why"), ""]
+        lines += [f"- {md_text(passage)}" for passage in referral.passages]
+        country = text(f"country_{org.country}", language) if f"country_{org.country}" in CATALOGUE["en"] else org.country
+        source = t("source_line", source=t("source_portal", country=country))
+        updated = long_date(org.last_update, language)
+        lines += ["", md_text(source + (", " + t("updated", date=updated) if updated else "")), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

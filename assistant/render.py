@@ -10,6 +10,9 @@ import html
 import re
 from typing import Any
 
+from .phones import tel_link
+from .strings import CATALOGUE, answer_language, long_date, text
+from .taxonomy import BY_KEY
 from .types import Answer, Organisation, OrganisationResult
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -106,52 +109,93 @@ def _highlight(text: str, words: set[str]) -> str:
     return "".join(out)
 
 
-def contact_html(org: Organisation) -> str:
+def contact_html(org: Organisation, language: str = "en") -> str:
+    """Website and phones as links; every phone a ``tel:`` link in E.164 (see ``assistant/phones.py``)."""
     parts = []
     url = safe_url(org.website)
     if url:
         parts.append(f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
                      f"{html.escape(url)}</a>")
-    for phone in org.phones:
-        digits = re.sub(r"[^\d+]", "", phone)
-        parts.append(f'<a href="tel:{digits}">{html.escape(phone)}</a>')
-    return " · ".join(parts) or "No contact details are given in the source."
+    parts += [tel_link(phone) for phone in org.phones]
+    return " · ".join(parts) or html.escape(text("no_contacts", language))
 
 
 UNDERSTOOD = "We understood: {}. If that is not right, you can add a few words and search again."
 FIRST_SHOWN = 3  # cards shown open; the rest wait behind "More organisations"
 
 
-def answer_html(answer: Answer, evidence: int = 3) -> str:
-    """Results as cards: organisation, why it was suggested, what it offers, how to reach it.
+def source_html(org: Organisation, language: str = "en") -> str:
+    """Where the text comes from, as people know it: "European e-Justice portal, Lithuania, updated 3 January 2025"."""
+    country = text(f"country_{org.country}", language) if f"country_{org.country}" in CATALOGUE["en"] else org.country
+    named = text("source_portal", language, country=country)
+    updated = long_date(org.last_update, language)
+    line = text("source_line", language, source=named) + (", " + text("updated", language, date=updated) if updated else "")
+    return f'<p class="source" title="{html.escape(org.source)}">{html.escape(line)}</p>'
 
+
+def notes_html(answer: Answer, language: str) -> str:
+    """What to read before the cards, in the answer's language: the text was cut, nothing fits, not ranked."""
+    notes = []
+    if not answer.results and answer.message:
+        notes.append(text("empty", language))
+    if not answer.ranked:
+        name = text(f"lang_{answer.language}", language) if f"lang_{answer.language}" in CATALOGUE["en"] else answer.language
+        notes.append(text("unranked", language, tongue=name, n=len(answer.results)))
+    elif answer.no_match:
+        notes.append(text("no_match", language))
+    if answer.truncated:
+        notes.append(text("truncated", language))
+    return "".join(f'<p class="notice" role="status">{html.escape(n)}</p>' for n in notes)
+
+
+def understood_text(answer: Answer, language: str) -> str | None:
+    """"We understood: ..." with the taxonomy's labels in the answer's language."""
+    labels = [BY_KEY[key].label(language) for key in answer.needs if key in BY_KEY]
+    if not labels and language == "en":
+        labels = list(answer.understood)
+    return text("understood", language, needs=", ".join(labels)) if labels else None
+
+
+def card_html(result: OrganisationResult, query: str, evidence: int, language: str, rank: int | None) -> str:
+    """One organisation: name, contacts, description once, the other passages that carried it, source."""
+    org = result.organisation
+    # The description is shown once, in its own paragraph; the evidence lists only the other passages.
+    why = "".join(f"<li>{_highlight(h.passage.text, matching_words(query, h.passage.text))}</li>"
+                  for h in result.evidence[:evidence] if h.passage.kind != "description")
+    heading = f"{rank}. {html.escape(org.name)}" if rank else html.escape(org.name)
+    reasons = (f'<details open><summary>{html.escape(text("why", language))}</summary>'
+               f'<ul class="evidence" lang="en">{why}</ul></details>') if why else ""
+    return (f'<article class="org-card" data-organisation="{html.escape(org.id)}"><h3>{heading}</h3>'
+            f'<p class="contacts">{contact_html(org, language)}</p>'
+            f'<p lang="en">{html.escape(org.description)}</p>{reasons}{source_html(org, language)}'
+            f"{add_button(org, language)}</article>")
+
+
+def add_button(org: Organisation, language: str = "en") -> str:
+    """The caseworker's "Add to referral list" (the page's script keeps the list in the order chosen)."""
+    return (f'<button type="button" class="add-referral" data-name="{html.escape(org.name, quote=True)}" '
+            f'aria-pressed="false">{html.escape(text("add_referral", language))}</button>')
+
+
+def answer_html(answer: Answer, evidence: int = 3, language: str | None = None) -> str:
+    """Results as cards, in the answer's language: notes, what we understood, then the organisations.
+
+    Ranked results are numbered; unranked ones (a language no model here reads) are not, and say so.
     The first three are open; further ones wait behind a "More organisations" toggle, so that a
     person on a phone sees the likeliest help first.
     """
-    out = []
-    if answer.message:
-        out.append(f'<p class="notice" role="status">{html.escape(answer.message)}</p>')
-    if answer.understood:
-        out.append(f'<p class="understood">{html.escape(UNDERSTOOD.format(", ".join(answer.understood)))}</p>')
+    language = language or answer_language(answer.language, "en")
+    out = [notes_html(answer, language)]
+    understood = understood_text(answer, language)
+    if understood:
+        out.append(f'<p class="understood">{html.escape(understood)}</p>')
+    if answer.results and language != "en":
+        out.append(f'<p class="language-note">{html.escape(text("english_note", language))}</p>')
     for rank, result in enumerate(answer.results, start=1):
         if rank == FIRST_SHOWN + 1:
-            out.append(f'<details class="more-results"><summary>More organisations '
-                       f"({len(answer.results) - FIRST_SHOWN})</summary>")
-        org = result.organisation
-        why = "".join(
-            f"<li>{_highlight(h.passage.text, matching_words(answer.query, h.passage.text))}</li>"
-            for h in result.evidence[:evidence]
-        )
-        out.append(
-            f'<article class="org-card" data-organisation="{html.escape(org.id)}">'
-            f"<h3>{rank}. {html.escape(org.name)}</h3>"
-            f'<p class="contacts">{contact_html(org)}</p>'
-            f"<p>{html.escape(org.description)}</p>"
-            f'<details open><summary>Why this was suggested</summary><ul class="evidence">{why}</ul></details>'
-            f'<p class="source">Source: {html.escape(org.source)}'
-            f"{', last updated ' + html.escape(org.last_update) if org.last_update else ''}</p>"
-            "</article>"
-        )
+            more = text("more_results", language, n=len(answer.results) - FIRST_SHOWN)
+            out.append(f'<details class="more-results"><summary>{html.escape(more)}</summary>')
+        out.append(card_html(result, answer.query, evidence, language, rank if answer.ranked else None))
     if len(answer.results) > FIRST_SHOWN:
         out.append("</details>")
-    return "\n".join(out)
+    return "\n".join(part for part in out if part)

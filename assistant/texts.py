@@ -45,3 +45,10 @@ computer) may be safer.
 
 SORRY_TEXT = f"Something went wrong on our side. Please try again. If you are in danger now, call {EMERGENCY_NUMBER}."
 SORRY = f'<p class="notice" role="status">{html.escape(SORRY_TEXT)}</p>'
+
+
+def sorry_html(language: str = "en") -> str:
+    """The calm message shown when a search fails, in a language of the catalogue."""
+    from .strings import text
+
+    return f'<p class="notice" role="status">{html.escape(text("sorry", language))}</p>'

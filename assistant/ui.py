@@ -6,6 +6,7 @@ person typed: the only state kept per visit is which corpus passages justified e
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -21,11 +22,13 @@ from .render import answer_json
 from .safety import crisis_line, danger_metrics
 from .search import Searcher
 from .tags import organisation_tags, used_tags
-from .page import EXIT_JS, SHOW_RESULTS_JS
-from .texts import EXAMPLES, INTRO, SAFETY_NOTE, SORRY, SORRY_TEXT
+from .page import EXIT_JS, SHOW_RESULTS_JS, WITH_LANGUAGE_JS, example_js, language_switch_html
+from .strings import CATALOGUE, gradio_translations, interface_language, text
+from .texts import SORRY_TEXT, sorry_html
 
 log = logging.getLogger(__name__)
 EVALUATION_MISSING = "Evaluation is not available in this version."
+EXAMPLE_TEXTS = frozenset(strings[f"example_{n}"] for strings in CATALOGUE.values() for n in range(1, 5))
 
 
 class Handlers:
@@ -45,47 +48,74 @@ class Handlers:
         # The searcher cuts to max_chars and says so; this only bounds the work on huge input.
         return text[: 4 * self.max_chars] if isinstance(text, str) else ""
 
-    def find_help(self, text: str, groups: list[str], services: list[str]) -> tuple[str, dict[str, list[str]]]:
-        """Ranked cards (urgent banner first) and, for the referral list, each organisation's evidence."""
+    def find_help(self, text_: str, groups: list[str], services: list[str],
+                  interface: str = "en") -> tuple[str, dict[str, list[str]]]:
+        """Ranked cards (urgent banner first) and, for the referral list, each organisation's evidence.
+
+        ``interface`` is the page's language, used when the situation's own language has no words here.
+        """
         try:
-            answer = self.searcher.search(self._bounded(text))
+            answer = self.searcher.search(self._bounded(text_))
             evidence = self.searcher.settings.evidence
             kept = {r.organisation.id: [h.passage.text for h in r.evidence[:evidence]] for r in answer.results}
-            return results_html(answer, self.tags, groups, services, evidence, self.line), kept
+            return results_html(answer, self.tags, groups, services, evidence, self.line, interface), kept
         except Exception as error:  # noqa: BLE001 - a person must never see a traceback
             log.error("find help failed: %s", type(error).__name__)  # the type only: messages can quote input
-            return SORRY, {}
+            return sorry_html(interface_language(interface)), {}
 
-    def refilter(self, text: str, groups: list[str], services: list[str]) -> tuple[str, dict[str, list[str]]]:
+    def example(self, text_: str, groups: list[str], services: list[str], interface: str = "en"):
+        """An example tapped: it goes into the box and is searched at once. Only the catalogue's own
+        examples are taken, so this event can never echo other text back."""
+        if text_ not in EXAMPLE_TEXTS:
+            return "", "", {}
+        return (text_, *self.find_help(text_, groups, services, interface))
+
+    def refilter(self, text_: str, groups: list[str], services: list[str],
+                 interface: str = "en") -> tuple[str, dict[str, list[str]]]:
         """Filters changed: search again when there is a situation, else leave the results empty."""
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text_, str) or not text_.strip():
             return "", {}
-        return self.find_help(text, groups, services)
+        return self.find_help(text_, groups, services, interface)
 
-    def browse(self, groups: list[str], services: list[str]) -> str:
-        return organisations_html(self.organisations, self.tags, groups, services)
+    def browse(self, groups: list[str], services: list[str], interface: str = "en") -> str:
+        return organisations_html(self.organisations, self.tags, groups, services, interface_language(interface))
 
-    def detail(self, name: str | None) -> str:
+    def detail(self, name: str | None, interface: str = "en") -> str:
+        language = interface_language(interface)
         organisation = self.by_name.get(name or "")
         if organisation is None:
-            return '<p class="notice">Choose an organisation to see everything its page says.</p>'
+            return f'<p class="notice">{text("detail_choose", language)}</p>'
         passages = [p for p in self.searcher.index.corpus.passages if p.organisation_id == organisation.id]
-        return organisation_detail_html(organisation, passages, self.tags.get(organisation.id))
+        return organisation_detail_html(organisation, passages, self.tags.get(organisation.id), language)
 
-    def referral(self, names: list[str], evidence: dict[str, list[str]] | None) -> tuple[str, Any, str]:
-        """The referral list as Markdown to copy, a .md file to download, and a printable page."""
-        evidence = evidence or {}
+    def referral(self, names: list[str] | str, evidence: dict[str, list[str]] | None,
+                 interface: str = "en") -> tuple[str, Any, str]:
+        """The referral list in the order chosen, as Markdown to copy, a .md file and a printable page.
+
+        ``names``: organisation names, or the page's JSON list of them; unknown names are ignored.
+        """
+        if isinstance(names, str):
+            try:
+                names = json.loads(names or "[]")
+            except ValueError:
+                names = []
+        if not isinstance(names, list):
+            names = []
+        language = interface_language(interface)
+        evidence = evidence if isinstance(evidence, dict) else {}
         corpus = self.searcher.index.corpus
         referrals = []
-        for organisation in self.organisations:  # corpus order, whatever order they were ticked in
-            if organisation.name not in (names or []):
+        for name in dict.fromkeys(n for n in names if isinstance(n, str)):  # the order chosen, once each
+            organisation = self.by_name.get(name)
+            if organisation is None:
                 continue
             passages = evidence.get(organisation.id) or [
                 p.text for p in corpus.passages if p.organisation_id == organisation.id and p.kind == "service"]
             referrals.append(Referral(organisation, tuple(passages)))
-        markdown = referral_markdown(referrals)
+        markdown = referral_markdown(referrals, language=language)
         path = write_referral(markdown, _fresh_folder())
-        return markdown, gr.DownloadButton(value=str(path), visible=bool(referrals)), referral_html(referrals)
+        return (markdown, gr.DownloadButton(value=str(path), visible=bool(referrals)),
+                referral_html(referrals, language=language))
 
     def evaluate(self) -> tuple[str, str, str, str]:
         """The evaluation suite's tables, breakdown and misses, and the danger detector's figures."""
@@ -133,65 +163,95 @@ def _danger_markdown(path=None) -> str:
             f"(missed {m['fn']}, false alarms {m['fp']}).")
 
 
-def _filters(h: Handlers, prefix: str) -> tuple[gr.CheckboxGroup, gr.CheckboxGroup]:
+def _filters(h: Handlers, prefix: str, i18n: gr.I18n) -> tuple[gr.CheckboxGroup, gr.CheckboxGroup]:
+    gr.Markdown(i18n("filters_how"), elem_classes="filters-how")
     with gr.Row():
-        groups = gr.CheckboxGroup(list(h.filters.groups), label="Who is the help for?", elem_id=f"{prefix}groups")
-        services = gr.CheckboxGroup(list(h.filters.services), label="What kind of help?", elem_id=f"{prefix}services")
+        groups = gr.CheckboxGroup([(i18n(f"group_{g}"), g) for g in h.filters.groups], label=i18n("groups_label"),
+                                  elem_id=f"{prefix}groups")
+        services = gr.CheckboxGroup([(i18n(f"service_{s}"), s) for s in h.filters.services],
+                                    label=i18n("services_label"), elem_id=f"{prefix}services")
     return groups, services
 
 
+REFERRAL_TOOLS = """<div id="referral-tools">
+<label for="referral-notes" data-words="notes_label">{notes_label}</label>
+<textarea id="referral-notes" aria-describedby="referral-notes-hint"></textarea>
+<p id="referral-notes-hint" data-words="notes_hint">{notes_hint}</p>
+<p><button type="button" id="copy-referral" data-words="copy_list">{copy_list}</button>
+<button type="button" id="download-txt" data-words="download_txt">{download_txt}</button>
+<button type="button" id="print-referral" data-words="print">{print}</button> <span id="referral-status" role="status"></span></p>
+</div>"""
+
+
 def build_blocks(searcher: Searcher) -> gr.Blocks:
-    """The whole interface over one loaded searcher. Styling and scripts go to ``launch`` (see app.py)."""
+    """The whole interface over one loaded searcher. Styling and scripts go to ``launch`` (see app.py).
+
+    Every fixed word comes from the catalogue through ``gr.I18n`` (``I18N``, passed to ``launch``); the
+    words of an answer are chosen by the handlers, which get the page's language as their last input.
+    """
     h = Handlers(searcher)
+    i18n = I18N
     names = [o.name for o in h.organisations]
     private = {"api_visibility": "private"}
     # delete_cache: referral files Gradio keeps for download are removed after 15 minutes.
-    with gr.Blocks(title="Help for victims of crime", analytics_enabled=False, delete_cache=(900, 900)) as demo:
-        exit_button = gr.Button("Quick exit", elem_id="quick-exit", variant="stop", size="sm")
+    with gr.Blocks(title=text("page_title"), analytics_enabled=False, delete_cache=(900, 900)) as demo:
+        with gr.Row(elem_id="topbar"):
+            exit_button = gr.Button(i18n("quick_exit"), elem_id="quick-exit", variant="stop", size="sm")
+            gr.HTML(language_switch_html(), elem_id="language-switch", padding=False)
         exit_button.click(None, js=EXIT_JS)
-        gr.Markdown(INTRO, elem_id="intro")
+        gr.Markdown(i18n("intro"), elem_id="intro")
         evidence = gr.State({})
+        # Slots the page's script fills: the interface language and the referral list's order (hidden by CSS).
+        interface = gr.Textbox("en", elem_id="ui-language", label="ui-language", container=False)
+        order = gr.Textbox("[]", elem_id="referral-order", label="referral-order", container=False)
         with gr.Tabs():
-            with gr.Tab("Find help", id="find"):
-                situation = gr.Textbox(label="What happened, or what do you need?", lines=3, max_lines=12,
-                                       max_length=h.max_chars, elem_id="situation",
-                                       placeholder="For example: my husband hits me and I am afraid to go home")
-                gr.Examples(EXAMPLES, inputs=situation, label="Examples you can try", cache_examples=False,
-                            api_visibility="private")
-                with gr.Accordion("Filter the results (optional)", open=False, elem_id="filters"):
-                    groups, services = _filters(h, "")
-                button = gr.Button("Find help", variant="primary", elem_id="find-button")
-                results = gr.HTML(elem_id="results", label="Organisations that can help")
-            with gr.Tab("All organisations", id="browse"):
-                browse_groups, browse_services = _filters(h, "browse-")
-                listing = gr.HTML(h.browse([], []), elem_id="browse-list", label="All organisations")
-                which = gr.Dropdown(names, value=None, label="See one organisation in full", elem_id="which")
-                detail = gr.HTML(elem_id="detail", label="Organisation in full")
-            with gr.Tab("Referral list", id="referral"):
-                gr.Markdown("Choose organisations to hand over. The list has their contacts and the "
-                            "passages from their pages that justify each. It never includes what you typed.")
-                chosen = gr.CheckboxGroup(names, label="Organisations to include", elem_id="chosen")
-                make = gr.Button("Make referral list", elem_id="make-referral")
-                markdown = gr.Textbox(label="Referral list (Markdown, to copy)", lines=10, interactive=False,
+            with gr.Tab(i18n("tab_find"), id="find"):
+                situation = gr.Textbox(label=i18n("situation_label"), lines=3, max_lines=12, elem_id="situation",
+                                       placeholder=i18n("situation_placeholder"))
+                gr.Markdown(i18n("enter_hint"), elem_id="enter-hint")
+                gr.HTML(f'<p id="char-count" aria-live="polite" data-max="{h.max_chars}"></p>', padding=False)
+                button = gr.Button(i18n("find_button"), variant="primary", elem_id="find-button")
+                gr.Markdown(i18n("examples_label"), elem_id="examples-label")
+                examples = [gr.Button(i18n(f"example_{n}"), elem_id=f"example-{n}", elem_classes="example",
+                                      size="sm") for n in range(1, 5)]
+                with gr.Accordion(i18n("filters_label"), open=False, elem_id="filters"):
+                    groups, services = _filters(h, "", i18n)
+                results = gr.HTML(elem_id="results", label=i18n("results_label"))
+            with gr.Tab(i18n("tab_browse"), id="browse"):
+                browse_groups, browse_services = _filters(h, "browse-", i18n)
+                listing = gr.HTML(h.browse([], []), elem_id="browse-list", label=i18n("browse_label"))
+                which = gr.Dropdown(names, value=None, label=i18n("which_label"), elem_id="which")
+                detail = gr.HTML(elem_id="detail", label=i18n("detail_label"))
+            with gr.Tab(i18n("tab_referral"), id="referral"):
+                gr.Markdown(i18n("referral_intro"))
+                printable = gr.HTML(elem_id="referral-print", label=i18n("tab_referral"))
+                gr.HTML(REFERRAL_TOOLS.format(**{k: text(k) for k in (
+                    "notes_label", "notes_hint", "copy_list", "download_txt", "print")}), padding=False)
+                markdown = gr.Textbox(label=i18n("referral_md_label"), lines=10, interactive=False,
                                       buttons=["copy"], elem_id="referral-markdown")
-                with gr.Row():
-                    download = gr.DownloadButton("Download referral list (.md)", visible=False, elem_id="download")
-                    print_button = gr.Button("Print referral list", elem_id="print")
-                printable = gr.HTML(elem_id="referral-print", label="Printable referral list")
-            with gr.Tab("Safety and privacy", id="safety"):
-                gr.Markdown(SAFETY_NOTE, elem_id="safety-note")
+                download = gr.DownloadButton(i18n("download_md"), visible=False, elem_id="download")
+            with gr.Tab(i18n("tab_safety"), id="safety"):
+                gr.Markdown(i18n("safety_note"), elem_id="safety-note")
+        search_inputs = [situation, groups, services, interface]
         for trigger in (button.click, situation.submit):
-            trigger(h.find_help, [situation, groups, services], [results, evidence], **private).then(
+            trigger(h.find_help, search_inputs, [results, evidence], js=WITH_LANGUAGE_JS, **private).then(
                 None, js=SHOW_RESULTS_JS)
+        for number, example in enumerate(examples, start=1):
+            example.click(h.example, search_inputs, [situation, results, evidence], js=example_js(number),
+                          **private).then(None, js=SHOW_RESULTS_JS)
         for filters in (groups, services):
-            filters.change(h.refilter, [situation, groups, services], [results, evidence], **private)
+            filters.change(h.refilter, search_inputs, [results, evidence], js=WITH_LANGUAGE_JS, **private)
         for filters in (browse_groups, browse_services):
-            filters.change(h.browse, [browse_groups, browse_services], listing, **private)
-        which.change(h.detail, which, detail, **private)
-        make.click(h.referral, [chosen, evidence], [markdown, download, printable], **private)
-        print_button.click(None, js="() => { window.print(); }")
+            filters.change(h.browse, [browse_groups, browse_services, interface], listing, js=WITH_LANGUAGE_JS,
+                           **private)
+        which.change(h.detail, [which, interface], detail, js=WITH_LANGUAGE_JS, **private)
+        order.change(h.referral, [order, evidence, interface], [markdown, download, printable],
+                     js=WITH_LANGUAGE_JS, **private)
         gr.api(h.search, api_name="search")
     return demo
+
+
+I18N = gr.I18n(**gradio_translations())
 
 
 def build_evaluator(searcher: Searcher) -> gr.Blocks:

@@ -186,18 +186,18 @@ CLOSED = [  # (method, path): every one ran, stored or answered for anyone befor
 def test_private_handlers_and_gradios_other_routes_are_refused(server):
     with client(server, 11) as http:
         for method, path in CLOSED:
-            body = {"data": [PROBE, [], []], "fn_index": 2, "session_hash": "a1"} if method == "POST" else None
+            body = {"data": [PROBE, [], [], "en"], "fn_index": 2, "session_hash": "a1"} if method == "POST" else None
             assert_refused(http.request(method, path, json=body), 404)
         # The page's own transport, with an event the page does not have, or not its inputs:
         session = uuid.uuid4().hex[:11]
         for body, code in [({"fn_index": 999, "data": [PROBE], "session_hash": session}, 404),
-                           ({"fn_index": "2", "data": [PROBE, [], []], "session_hash": session}, 404),
+                           ({"fn_index": "2", "data": [PROBE, [], [], "en"], "session_hash": session}, 404),
                            ({"fn_index": server.events["find_help"], "data": [PROBE], "session_hash": session}, 400),
-                           ({"fn_index": server.events["find_help"], "data": [PROBE, [], []]}, 400),
-                           ({"fn_index": server.events["find_help"], "data": [PROBE, [], []],
+                           ({"fn_index": server.events["find_help"], "data": [PROBE, [], [], "en"]}, 400),
+                           ({"fn_index": server.events["find_help"], "data": [PROBE, [], [], "en"],
                              "session_hash": "../" + PROBE}, 400)]:
             assert_refused(http.post("/gradio_api/queue/join", json=body), code)
-        predict = {"fn_index": server.events["find_help"], "data": [PROBE, [], []], "session_hash": session}
+        predict = {"fn_index": server.events["find_help"], "data": [PROBE, [], [], "en"], "session_hash": session}
         assert_refused(http.post("/gradio_api/run/predict", json=predict), 404)
         assert "evaluate" not in server.events and "evaluate" not in json.dumps(http.get("/config").json())
         # Files: only a referral list in this server's cache folder (Gradio answers for whether it exists).
@@ -208,7 +208,7 @@ def test_private_handlers_and_gradios_other_routes_are_refused(server):
         assert_refused(http.post("/gradio_api/upload", files=files), 404)
         # What the page uses still works: the page, its assets, its events, the public search.
         assert http.get("/").status_code == 200 and http.get("/theme.css").status_code == 200
-        assert join(http, server, "find_help", ["my husband hits me", [], []], session).status_code == 200
+        assert join(http, server, "find_help", ["my husband hits me", [], [], "en"], session).status_code == 200
         assert wait_for_answers(http, session, 1)[0]["success"] is True
     stored = [p for p in server.temp.rglob("*") if p.is_file()] if server.temp.exists() else []
     assert not [p for p in stored if PROBE in p.name], stored
@@ -218,7 +218,7 @@ def test_private_handlers_and_gradios_other_routes_are_refused(server):
 def test_deep_links_neither_store_nor_return_what_was_typed(server):
     session = uuid.uuid4().hex[:11]
     with client(server, 12) as http:
-        assert join(http, server, "find_help", [f"{PROBE} my husband hits me", [], []], session).status_code == 200
+        assert join(http, server, "find_help", [f"{PROBE} my husband hits me", [], [], "en"], session).status_code == 200
         wait_for_answers(http, session, 1)
         assert_refused(http.get("/gradio_api/deep_link", params={"session_hash": session}), 404)
         page = http.get("/", params={"deep_link": session})  # any query on the page is dropped, never read
@@ -240,7 +240,7 @@ def test_one_client_cannot_fill_the_queue_or_slow_everyone(server):
     def attacker(burst: int, worker: int, start: threading.Barrier) -> None:
         with client(server, 13) as http:
             start.wait(timeout=10)
-            body = [f"{FIND_HELP_TEXT} {PROBE} {burst} {worker}", [], []]
+            body = [f"{FIND_HELP_TEXT} {PROBE} {burst} {worker}", [], [], "en"]
             statuses.append(join(http, server, "find_help", body, f"a{burst}x{worker}").status_code)
 
     def victim() -> None:
@@ -248,7 +248,7 @@ def test_one_client_cannot_fill_the_queue_or_slow_everyone(server):
             for i in range(3):
                 t0 = time.monotonic()
                 session = f"v{i}{uuid.uuid4().hex[:8]}"
-                joined = join(http, server, "find_help", [f"my daughter was abused {i}", [], []], session)
+                joined = join(http, server, "find_help", [f"my daughter was abused {i}", [], [], "en"], session)
                 assert joined.status_code == 200
                 assert wait_for_answers(http, session, 1)[0]["success"] is True
                 assert http.post("/api/search", json={"situation": f"someone stole my bag {i}"}).status_code == 200
@@ -490,19 +490,19 @@ def test_nothing_typed_reaches_the_log_through_any_route(server):
     session = f"s{uuid.uuid4().hex[:10]}"
     e = server.events
     bad = [  # (method, path, body or None, headers)
-        ("POST", "/gradio_api/queue/join", {"data": [PROBE, [PROBE], [PROBE]], "fn_index": e["find_help"],
+        ("POST", "/gradio_api/queue/join", {"data": [PROBE, [PROBE], [PROBE], "en"], "fn_index": e["find_help"],
                                             "trigger_id": 1, "session_hash": session}, {}),  # choices refused
         ("POST", "/gradio_api/queue/join", {"data": [PROBE], "fn_index": e["detail"], "session_hash": session}, {}),
         ("POST", "/gradio_api/queue/join", {"data": [[PROBE], {PROBE: [PROBE]}], "fn_index": e["referral"],
                                             "session_hash": session}, {}),
         ("POST", "/gradio_api/queue/join", {"data": [[PROBE], [PROBE]], "fn_index": e["browse"],
                                             "session_hash": session}, {}),
-        ("POST", "/gradio_api/queue/join", {"data": [f"{PROBE} he hits me", [], []], "fn_index": e["find_help"],
+        ("POST", "/gradio_api/queue/join", {"data": [f"{PROBE} he hits me", [], [], "en"], "fn_index": e["find_help"],
                                             "session_hash": session}, {}),  # well-formed
-        ("POST", "/gradio_api/queue/join", {"data": [PROBE, [], []], "fn_index": e["find_help"],
+        ("POST", "/gradio_api/queue/join", {"data": [PROBE, [], [], "en"], "fn_index": e["find_help"],
                                             "session_hash": session, "event_data": {PROBE: PROBE}}, {}),
-        ("POST", "/gradio_api/run/predict", {"data": [PROBE], "fn_index": e["load_example"],
-                                             "session_hash": session}, {}),
+        ("POST", "/gradio_api/queue/join", {"data": [PROBE, [], [], PROBE], "fn_index": e["example"],
+                                            "session_hash": session}, {}),
         ("POST", "/gradio_api/queue/join", {"data": [PROBE, PROBE], "fn_index": e["find_help"],
                                             "session_hash": session}, {}),  # wrong number of inputs
         ("POST", "/gradio_api/call/search", {"data": [PROBE, PROBE]}, {}),
@@ -512,7 +512,7 @@ def test_nothing_typed_reaches_the_log_through_any_route(server):
         ("POST", "/gradio_api/call/search", f"{PROBE} not json", {"content-type": "application/json"}),
         ("POST", "/gradio_api/call/search", f'{{"data": ["{PROBE}"' + "[" * 900, {"content-type": "application/json"}),
         ("POST", "/gradio_api/cancel", {"session_hash": PROBE, "fn_index": PROBE, "event_id": PROBE}, {}),
-        ("POST", "/gradio_api/run/find_help", {"data": [PROBE, [], []]}, {}),
+        ("POST", "/gradio_api/run/find_help", {"data": [PROBE, [], [], "en"]}, {}),
         ("POST", "/api/search", {"situation": f"{PROBE} he threatens me", PROBE: 1}, {}),
         ("POST", "/api/search", {"situation": f"{PROBE} he threatens me"}, {}),
         ("POST", f"/api/search?situation={PROBE}", {"situation": PROBE}, {}),

@@ -24,7 +24,8 @@ def test_the_list_has_contacts_evidence_source_and_112():
     assert "## 1. Help Centre" in text
     assert "- Website: https://help.example.lt" in text and "- Phone: 8 800 11 111" in text
     assert "- gives shelter\n- has a lawyer" in text
-    assert "Source: lt-page.txt, last updated 2025-01-03" in text
+    assert "Source: European e-Justice portal, Lithuania, updated 3 January 2025" in text
+    assert "8 800 11 111 (+37080011111)" in text  # dialable from a foreign phone
 
 
 def test_missing_contacts_are_said_not_invented():

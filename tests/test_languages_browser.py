@@ -1,0 +1,161 @@
+"""The page in a real browser, in each interface language and at phone width: Enter, examples, tel links,
+tap sizes, Quick exit never over the content, the banner per kind of danger, and axe-core's check.
+
+One server and one browser for the module; screenshots go to test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_browser import CHROMIUM, FLAGS, SHOTS, _missing  # noqa: F401 - the same browser set-up
+from .conftest import free_port
+
+pytestmark = pytest.mark.slow
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="module")
+def url(real_searcher):
+    from app import build_demo, serve
+
+    demo = build_demo(real_searcher)
+    _, address, _ = serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
+    yield address
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from pathlib import Path
+    import shutil
+
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _missing(f"Chromium ({CHROMIUM})")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def open_page(chromium, url, locale: str, viewport=PHONE):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = chromium.new_page(locale=locale, viewport=viewport)
+    page.route(lambda u: not u.startswith(url), lambda route: route.abort())
+    page.goto(url)
+    page.wait_for_selector("#find-button", timeout=30_000)
+    page.wait_for_timeout(300)
+    return page
+
+
+def search_with_enter(page, text: str):
+    page.fill("#situation textarea", text)
+    page.press("#situation textarea", "Enter")
+    page.wait_for_selector("#results article.org-card", timeout=30_000)
+
+
+def assert_tap_size(page, selector: str):
+    for box in [e.bounding_box() for e in page.locator(selector).all() if e.is_visible()]:
+        assert box["width"] >= 44 and box["height"] >= 44, (selector, box)
+
+
+def assert_exit_covers_nothing(page):
+    """No visible text of the page lies under the Quick exit bar's button."""
+    hidden = page.evaluate("""() => {
+      const exit = document.querySelector('#quick-exit').getBoundingClientRect();
+      const bar = document.querySelector('#topbar');
+      return [...document.querySelectorAll('#results p, #results h2, #results h3, #results li, #intro p')]
+        .filter(e => !bar.contains(e)).map(e => e.getBoundingClientRect())
+        .filter(r => r.width && r.bottom > exit.top && r.top < exit.bottom && r.right > exit.left && r.left < exit.right)
+        .filter(r => r.top >= bar.getBoundingClientRect().bottom).length }""")
+    assert hidden == 0
+    top = page.evaluate("document.querySelector('#topbar').getBoundingClientRect().bottom")
+    first = page.evaluate("document.querySelector('#intro').getBoundingClientRect().top + window.scrollY")
+    assert first >= top  # the bar's space is reserved above the content
+
+
+@pytest.mark.parametrize("locale,words", [("lt-LT", ("Rasti pagalbą", "Greitai išeiti", "Supratome")),
+                                          ("ru-RU", ("Найти помощь", "Быстрый выход", "Мы поняли"))])
+def test_the_interface_follows_the_browser_and_answers_in_the_situations_language(chromium, url, locale, words):
+    page = open_page(chromium, url, locale)
+    find, leave, understood = words
+    assert page.locator("#find-button").inner_text() == find and page.locator("#quick-exit").inner_text() == leave
+    # On a phone: the box and its button come before the examples and filters, within the first screen.
+    button = page.locator("#find-button").bounding_box()
+    assert button["y"] + button["height"] <= PHONE["height"]
+    assert button["y"] < page.locator("#example-1").bounding_box()["y"] < page.locator("#filters").bounding_box()["y"]
+    page.screenshot(path=str(SHOTS / f"phone-375-{locale[:2]}.png"))
+    situation = {"lt-LT": "vyras mane muša ir aš bijau grįžti namo", "ru-RU": "муж бьёт меня и я боюсь идти домой"}
+    search_with_enter(page, situation[locale])
+    results = page.locator("#results").inner_text()
+    assert understood in results and page.locator("#results .language-note").count() == 1
+    assert "\n" not in page.locator("#situation textarea").input_value()  # Enter searched, it added no line
+    assert_tap_size(page, '#results a[href^="tel:"]')
+    assert_exit_covers_nothing(page)
+    page.locator("#results").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"phone-375-{locale[:2]}-results.png"))
+    page.close()
+
+
+def test_english_interface_lithuanian_situation_and_the_switch(chromium, url):
+    page = open_page(chromium, url, "en-GB")
+    search_with_enter(page, "vyras mane muša ir aš bijau grįžti namo")
+    assert "Supratome" in page.locator("#results").inner_text()  # the situation's language, not the page's
+    page.select_option("#language-select", "ru")
+    page.wait_for_function("() => document.querySelector('#find-button').innerText === 'Найти помощь'")
+    page.fill("#situation textarea", "first line")
+    page.press("#situation textarea", "Shift+Enter")
+    page.keyboard.type("second line")
+    assert page.locator("#situation textarea").input_value() == "first line\nsecond line"
+    page.close()
+
+
+def test_an_example_searches_at_once_and_the_count_warns_near_the_limit(chromium, url):
+    page = open_page(chromium, url, "lt-LT")
+    example = page.locator("#example-3").inner_text().strip()
+    page.click("#example-3")
+    page.wait_for_selector("#results article.org-card", timeout=30_000)
+    assert page.locator("#situation textarea").input_value() == example
+    page.fill("#situation textarea", "a" * 3900)
+    assert "3" in page.locator("#char-count").inner_text() and "4" in page.locator("#char-count").inner_text()
+    page.fill("#situation textarea", "a" * 4100)
+    assert page.locator("#char-count.over").count() == 1  # said before anything is cut
+    page.close()
+
+
+@pytest.mark.parametrize("locale,text,kind,shot", [
+    ("en-GB", "my stepdad is drunk and hitting me, mum isnt home, im 12", "child_danger", "banner-child-en"),
+    ("en-GB", "i want to kill myself tonight", "suicide", "banner-suicide-en"),
+    ("lt-LT", "patėvis girtas ir muša mane, mamos nėra namie, man 12 metų", "child_danger", "banner-child-lt"),
+    ("lt-LT", "noriu nusižudyti šiąnakt", "suicide", "banner-suicide-lt")])
+def test_the_banner_speaks_to_the_kind_of_danger(chromium, url, locale, text, kind, shot):
+    page = open_page(chromium, url, locale)
+    search_with_enter(page, text)
+    banner = page.locator("#results .urgent-banner")
+    assert banner.is_visible()
+    assert_tap_size(page, '#results .urgent-banner a[href^="tel:"]')
+    hrefs = banner.locator('a[href^="tel:"]').evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs[0] == "tel:112"
+    actual = banner.get_attribute("data-kind")
+    if actual == kind and kind == "suicide":
+        assert "tel:+37080066366" in hrefs
+    banner.screenshot(path=str(SHOTS / f"{shot}.png"))
+    assert actual == kind, f"the search read this as {actual!r}"
+    page.close()
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "lt-LT", "ru-RU"])
+def test_no_serious_or_critical_accessibility_violations(chromium, url, locale):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = open_page(chromium, url, locale, PHONE)
+    search_with_enter(page, "my husband hits me and I am afraid to go home")
+    for width in (375, 1366):  # phone and desktop, the same answer on screen
+        page.set_viewport_size({"width": width, "height": 900})
+        results = Axe().run(page)
+        serious = [(v["id"], len(v["nodes"])) for v in results.response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        assert serious == [], (width, serious)
+    page.close()
