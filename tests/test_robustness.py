@@ -620,6 +620,6 @@ def test_server_private_card_handler_returns_no_live_markup_and_is_not_an_api(se
     """The browser's own handler, run as the page runs it, returns inert text; as an API it is refused."""
     refused, _ = call_api(server, json.dumps({"data": [query + " victims help", [], []]}).encode(), "find_help")
     assert refused == "http 404"
-    pieces = list(_strings(page_event(server, "find_help", [query + " victims help", [], []])))
+    pieces = list(_strings(page_event(server, "find_help", [query + " victims help", [], [], "en"])))
     assert pieces and all(live_markup(piece) == [] for piece in pieces)
     assert any("Help Centre" in visible_text(piece) for piece in pieces)

@@ -91,7 +91,10 @@ def test_hardened_defaults(server, monkeypatch):
     assert upload.status_code >= 400
     config = httpx.get(url + "config").json()
     boxes = [c["props"] for c in config["components"] if c.get("props", {}).get("elem_id") == "situation"]
-    assert boxes and boxes[0]["max_length"] == Settings().max_chars
+    # Pasted text is never cut silently in the browser: no maxlength on the box; a live count warns near
+    # the limit (data-max), and the server cuts to max_chars and says so.
+    assert boxes and not boxes[0].get("max_length")
+    assert f'data-max="{Settings().max_chars}"' in json.dumps(config).replace('\\"', '"')
     assert "flagging" not in json.dumps(config).lower() or "flag" not in [c["type"] for c in config["components"]]
 
 
