@@ -139,17 +139,11 @@ async def one_search(client: httpx.AsyncClient, text: str) -> dict:
     raise RuntimeError(f"stream ended after event {event}")
 
 
-def session_capacity() -> int:
-    """How many sessions' state the app keeps (Gradio's default 10 000 unless app.py sets it)."""
+def warm_up_searches() -> int:
+    """Enough searches to fill the app's session store (app.STATE_SESSIONS, bounded: test_server.py)."""
     import app
 
-    return int(getattr(app, "STATE_SESSIONS", 10_000))
-
-
-def warm_up_searches() -> int:
-    """Enough searches to fill the app's session store, when that takes a reasonable time."""
-    capacity = session_capacity()
-    return capacity + CLIENTS if capacity <= 2000 else 0
+    return app.STATE_SESSIONS + CLIENTS
 
 
 async def load(url: str, pid: int, seconds: float, warm_up: float = 3.0, warm_up_searches: int = 0) -> Run:
@@ -222,15 +216,8 @@ def check(run: Run, first: list[float], last: list[float]) -> None:
     # a steady amount per search (a leak shows as KiB per search long before it shows as a big number).
     growth = statistics.median(last) - statistics.median(first)
     per_search_kib = 1024 * growth / len(run.latencies)
-    if growth >= max(40.0, 0.05 * statistics.median(first)) or (growth >= 15.0 and per_search_kib >= 20.0):
-        message = (f"RSS grew by {growth:.0f} MiB over {len(run.latencies)} searches "
-                   f"({per_search_kib:.0f} KiB each)")
-        if session_capacity() > 2000:
-            # Gradio keeps a SessionState (a copy of every block's config, ~95 KiB here) for each
-            # /call/ request's new session, up to launch(state_session_capacity=10000): about 1 GB.
-            pytest.xfail(f"{message}: Gradio's per-session state, uncapped in app.py (owner: UI/safety; "
-                         "pass a small state_session_capacity to launch(), as app.STATE_SESSIONS)")
-        pytest.fail(message)
+    assert growth < max(40.0, 0.05 * statistics.median(first)) and not (growth >= 15.0 and per_search_kib >= 20.0), \
+        f"RSS grew by {growth:.0f} MiB over {len(run.latencies)} searches ({per_search_kib:.0f} KiB each)"
 
 
 def files_holding(folder: Path, needle: bytes) -> list[Path]:
