@@ -23,10 +23,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -290,9 +288,3 @@ class Learned:
 
 def heads_info(heads: Heads) -> dict[str, list[str]]:
     return {name: list(getattr(heads, name).labels) for name in HEAD_NAMES}
-
-
-def timed(function: Callable, *args, **kwargs):
-    started = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - started

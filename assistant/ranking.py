@@ -60,11 +60,11 @@ STEPS = {
 }
 
 
-def soft_maximum(scores: np.ndarray, sharpness: float = SOFTMAX_SHARPNESS) -> float:
-    """A smooth maximum: near the best passage, raised by other passages that also match."""
-    scaled = sharpness * np.asarray(scores, dtype=np.float64)
-    top = scaled.max()
-    return float((top + np.log(np.exp(scaled - top).mean())) / sharpness)
+def soft_maximum(scores: np.ndarray) -> float:
+    """A smooth maximum: near the best passage, raised by other passages that also match (one organisation's
+    share of ``organisation_scores``)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    return float(organisation_scores(scores, np.zeros(scores.size, dtype=int), 1, soft=True)[0])
 
 
 def organisation_scores(passage_scores: np.ndarray, owners: np.ndarray, n_organisations: int,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from .needs import NEEDS, Need, coverage, is_adult, needs_in_situation, passage_
 from .ranking import (DEFAULT_MODE, EVIDENCE_WEIGHT, MODES, NOTHING_FITS_BELOW, STEPS, Step, need_shares, needs_boost,
                       organisation_scores)
 from .spelling import Speller, tokenizer_words
-from .safety import Danger, assess_danger, detect_danger
+from .safety import assess_danger, detect_danger
 from .taxonomy import BY_KEY
 from .types import Answer, OrganisationResult, PassageHit
 
@@ -72,15 +71,13 @@ class Searcher:
         self._shares = {adult: need_shares(coverage(self._tags, self._tag_weights, self._owners,
                                                     len(self._organisations), adult=adult))
                         for adult in (True, False)}
-        self._passage_needs = [passage_needs(p.text) for p in corpus.passages]
+        self._passage_needs = [passage_needs(p.text) for p in corpus.passages]  # taxonomy keys, in the corpus's words
         corpus_words = {w for p in corpus.passages for w in re.findall(r"[A-Za-z]+", p.text)}
         need_words = {w for need in NEEDS for w in re.findall(r"[a-z]{3,}", need.situation.pattern)}
         self._speller = Speller(corpus_words | need_words, tokenizer_words(getattr(embedder, "tokenizer", None)))
         self._bm25 = None
 
         self._rows_of = [np.flatnonzero(self._owners == org) for org in range(len(self._organisations))]
-        # The needs each passage speaks of, in the corpus's own words (the same keys as the taxonomy).
-        self._passage_keys = [frozenset(keys) for keys in self._passage_needs]
         if learned is not None:
             self._head_columns = {}
             for space, heads in learned.heads.items():
@@ -274,7 +271,7 @@ class Searcher:
                 continue
             rows = self._rows_of[org]
             hits = [PassageHit(self.index.corpus.passages[r], float(passage_scores[r]),
-                               tuple(BY_KEY[k].label() for k in self._passage_keys[r] if k in found_keys))
+                               tuple(BY_KEY[k].label() for k in self._passage_needs[r] if k in found_keys))
                     for r in rows]
             hits.sort(key=lambda h: (-len(h.carries), -h.score))
             results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
@@ -306,7 +303,7 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
     """
     from .fastpath import open_embedder
     from .index import load_or_build
-    from .config import Settings as Defaults
+    from .situations import training_situations
     from .training import adopt, is_current, train
 
     say = say or (lambda message: None)
@@ -338,14 +335,15 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
             if multilingual else {"primary": (embedder,)}
         directory = settings.index_dir / LEARNED_DIR
         organisations = tuple(o.id for o in index.corpus.organisations)
-        shipped = Defaults().index_dir / LEARNED_DIR  # the heads that come with the project, when they fit
-        if force or not is_current(directory, spaces, organisations):
+        shipped = Settings().index_dir / LEARNED_DIR  # the heads that come with the project, when they fit
+        situations = training_situations()  # read once: both checks and a training use them
+        if force or not is_current(directory, spaces, organisations, situations):
             # Heads are a function of the labelled situations, the models and the organisations: where the
             # project's own fit them, a new or rebuilt index takes them instead of training again.
-            if shipped.resolve() != directory.resolve() and is_current(shipped, spaces, organisations):
+            if shipped.resolve() != directory.resolve() and is_current(shipped, spaces, organisations, situations):
                 adopt(shipped, directory)
             else:
                 say("Training the learned layer on the labelled situations.")
-                train(spaces, organisations, directory, say=say)
+                train(spaces, organisations, directory, situations, say=say)
         learned = Learned.load(directory)
     return Searcher(index, embedder, settings, multilingual=multilingual, learned=learned)
