@@ -19,9 +19,6 @@ import sys
 # Before Gradio is imported: it reads these once. Only the exact string "True" turns analytics on.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-# One OpenMP thread per search in the server (the multilingual model's C engine, faiss): four searches run
-# at once on two cores, and one thread each answered 40 searches a second against 33 with two.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import gradio as gr  # noqa: E402
 

@@ -6,7 +6,8 @@ For every judged situation of the bundled set (English) and of other_language.js
 Russian, Polish and Ukrainian training files' first 50 lines each (other languages), each situation made
 new by a counter so that no cache answers it: the median and p95 time of ``Searcher.search`` in the
 modes ``dense`` (the plain baseline: one model, best passage), ``full`` (the rules) and ``learned`` (the
-default). The query-vector cache is off. Writes benchmarks/results/paths-<time>.json.
+default), and English searches a second with 4 at once (the app's concurrency). The query-vector cache
+is off. Writes benchmarks/results/paths-<time>.json.
 """
 
 from __future__ import annotations
@@ -57,6 +58,17 @@ def main() -> int:
                                          "p95_ms": round(times[int(0.95 * len(times))], 2)}
             print(f"{label:16} {mode:8} median {rows[f'{label} / {mode}']['median_ms']:6.2f} ms   "
                   f"p95 {rows[f'{label} / {mode}']['p95_ms']:6.2f} ms   (n={len(times)})", flush=True)
+    # Throughput with 4 searches at once (the app's concurrency), English, each mode in turn.
+    from concurrent.futures import ThreadPoolExecutor
+
+    for mode in ("dense", "full", "learned"):
+        texts = [f"{text} (t{i})" for i, text in enumerate(english)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda t: searcher.search(t, mode=mode), texts))
+        rate = len(texts) / (time.perf_counter() - started)
+        rows[f"english / {mode}"]["searches_per_s_4_at_once"] = round(rate, 1)
+        print(f"english          {mode:8} {rate:6.1f} searches/s with 4 at once", flush=True)
     base = rows["english / dense"]["median_ms"]
     for key, row in rows.items():
         row["median_vs_english_dense"] = round(row["median_ms"] / base, 2)
