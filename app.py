@@ -3,8 +3,8 @@
 Run ``python app.py`` (host and port from ASSISTANT_HOST / ASSISTANT_PORT or --host / --port; it binds
 to 127.0.0.1 unless told otherwise). Importing this module starts nothing; ``build_demo`` makes the
 interface for a loaded searcher and ``serve`` launches it with the hardened defaults, behind the app's
-edge (``assistant/edge.py``: only the page's routes, capped bodies, per-client limits, security
-headers) and, given the searcher, with the lean JSON route ``POST /api/search`` (``assistant/api.py``).
+edge (``assistant/web/edge.py``: only the page's routes, capped bodies, per-client limits, security
+headers) and, given the searcher, with the lean JSON route ``POST /api/search`` (``assistant/web/api.py``).
 ``python app.py --evaluator`` serves the Evaluator alone, on localhost only.
 """
 
@@ -22,15 +22,15 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 
-from assistant import logfilter  # noqa: E402
-from assistant.api import api_routes  # noqa: E402
+from assistant.web import logfilter  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.clients import Limits  # noqa: E402
-from assistant.connections import hardened_uvicorn  # noqa: E402
-from assistant.edge import Edge, events_of, queued_in  # noqa: E402
-from assistant.page import CSS, HEAD  # noqa: E402
-from assistant.search import Searcher, open_searcher  # noqa: E402
-from assistant.ui import I18N, build_blocks, build_evaluator  # noqa: E402
+from assistant.retrieval.search import Searcher, open_searcher  # noqa: E402
+from assistant.web.api import api_routes  # noqa: E402
+from assistant.web.clients import Limits  # noqa: E402
+from assistant.web.connections import hardened_uvicorn  # noqa: E402
+from assistant.web.edge import Edge, events_of, queued_in  # noqa: E402
+from assistant.web.page import CSS, HEAD  # noqa: E402
+from assistant.web.ui import I18N, build_blocks, build_evaluator  # noqa: E402
 
 QUEUE_SIZE = 64  # waiting searches; beyond this a person sees "This application is currently busy. Please try again."
 CONCURRENCY = 4  # searches at once: two cores, and the model is the bottleneck
@@ -49,7 +49,7 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, sea
     """Launch with the hardened defaults: bounded queue, no caching, no monitoring, no uploads, no error details.
 
     The whole app sits behind the edge with ``limits`` (from the environment when None), and no log
-    record or printed traceback carries what a person typed (``assistant/logfilter.py``). With
+    record or printed traceback carries what a person typed (``assistant/web/logfilter.py``). With
     ``searcher``, ``POST /api/search`` (one request, one JSON answer) is served beside Gradio's routes,
     with the same bounds: CONCURRENCY searches at once, QUEUE_SIZE waiting.
     """
@@ -88,13 +88,13 @@ def main() -> None:
         limits = Limits.from_env()
     except ValueError as error:
         sys.exit(f"error: a setting that must be a number is not ({error}); check ASSISTANT_PORT, "
-                 "ASSISTANT_EVIDENCE, ASSISTANT_MAX_CHARS and the limits in assistant/edge.py (ASSISTANT_CLIENT_...).")
+                 "ASSISTANT_EVIDENCE, ASSISTANT_MAX_CHARS and the limits in assistant/web/edge.py (ASSISTANT_CLIENT_...).")
     if args.evaluator and not _loopback(settings.host):
         sys.exit("error: the Evaluator runs on localhost only (a run costs seconds of CPU); "
                  "leave ASSISTANT_HOST and --host unset, or use `assistant evaluate`.")
-    from assistant.corpus import CorpusError
-    from assistant.embedder import ModelError
-    from assistant.index import IndexProblem
+    from assistant.corpus.parse import CorpusError
+    from assistant.index.embedders import ModelError
+    from assistant.index.store import IndexProblem
 
     try:
         searcher = open_searcher(settings, say=logging.getLogger("assistant").info)

@@ -8,12 +8,12 @@ import os
 import sys
 from typing import Sequence
 
-from .config import Settings
-from .corpus import CorpusError, corpus_files, fingerprint
-from .embedder import ModelError
-from .index import IndexProblem
-from .nesting import too_deep
-from .ranking import DEFAULT_MODE, MODES
+from assistant.config import Settings
+from assistant.corpus.parse import CorpusError, corpus_files, fingerprint
+from assistant.index.embedders import ModelError
+from assistant.index.store import IndexProblem
+from assistant.retrieval.ranking import DEFAULT_MODE, MODES
+from assistant.web.nesting import too_deep
 
 
 def _say(message: str) -> None:
@@ -85,7 +85,7 @@ def _batch_item(raw: bytes) -> dict:
 
 def _batch(searcher, path: str, top_k: int | None) -> int:
     """Answer each line of a JSONL file; a bad line is reported by number and the rest still run."""
-    from .render import answer_json
+    from assistant.web.render import answer_json
 
     try:
         handle = open(path, "rb")  # bytes, so a line that is not UTF-8 can be reported, not guessed at
@@ -116,9 +116,16 @@ def _evaluate(searcher, args) -> int:
     """Print the metrics table and write the report (runs, plot, summary) to ``args.out``."""
     from pathlib import Path
 
-    from .evaluation import (EVALDATA, danger_comparison, danger_markdown, load_qrels, load_queries,
-                             load_trec_run, run_suite)
-    from .report import other_language_summary, out_of_scope_summary, write_report
+    from assistant.evaluation.metrics import (
+        EVALDATA,
+        danger_comparison,
+        danger_markdown,
+        load_qrels,
+        load_queries,
+        load_trec_run,
+        run_suite,
+    )
+    from assistant.evaluation.report import other_language_summary, out_of_scope_summary, write_report
 
     if args.set_name:
         folder = EVALDATA if args.set_name == "bundled" else EVALDATA / args.set_name
@@ -186,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"error: a setting that must be a whole number is not ({error}); "
              "check ASSISTANT_PORT, ASSISTANT_EVIDENCE and ASSISTANT_MAX_CHARS.")
         return 2
-    from .search import open_searcher
+    from assistant.retrieval.search import open_searcher
 
     try:
         if args.command == "build":
@@ -212,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.text is None:
             _say("Give the situation as text, e.g. assistant search \"my daughter was abused\", or --queries FILE.")
             return 2
-        from .render import answer_json, answer_text
+        from assistant.web.render import answer_json, answer_text
 
         # Bytes in argv that are not UTF-8 arrive as lone surrogates, which no UTF-8 output can carry.
         text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in args.text)

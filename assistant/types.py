@@ -71,7 +71,7 @@ class Answer:
     ranked: bool = True  # False: no model here reads the language; every organisation, in source order
     language: str = "en"  # the language the situation seems to be written in
     understood: tuple[str, ...] = field(default=())  # plain labels: "a child", "violence at home"
-    urgent: bool = False  # danger to life right now, or thoughts of suicide or self-harm (assistant.safety)
+    urgent: bool = False  # danger to life right now, or thoughts of suicide or self-harm (assistant.safety.danger)
     urgent_reason: str | None = None
     urgent_kind: str | None = None  # the kind of danger (assistant.taxonomy.DANGER_KINDS), for the banner's advice
     needs: tuple[str, ...] = field(default=())  # the taxonomy's keys of what was understood (assistant.taxonomy)

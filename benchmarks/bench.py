@@ -92,9 +92,9 @@ def timed(fn, items, rounds: int = 1) -> list[float]:
 def worker_assistant(limit: int | None, rounds: int) -> dict:
     """The assistant alone: how it opens, what it imports, repeated queries, index build."""
     from assistant.config import Settings
-    from assistant.corpus import load_corpus
-    from assistant.index import build
-    from assistant.search import open_searcher
+    from assistant.corpus.parse import load_corpus
+    from assistant.index.store import build
+    from assistant.retrieval.search import open_searcher
 
     started = time.perf_counter()
     settings = Settings.from_env()
@@ -124,7 +124,7 @@ def worker_side(side: str, limit: int | None, passages_file: str) -> None:
     texts = queries(limit)
     if side == "assistant":
         from assistant.config import Settings
-        from assistant.search import Searcher, open_searcher
+        from assistant.retrieval.search import Searcher, open_searcher
 
         started = time.perf_counter()
         settings = Settings.from_env()
@@ -595,7 +595,7 @@ def ratio(a, b) -> float | None:
 
 def run(args) -> dict:
     from assistant.config import Settings
-    from assistant.corpus import load_corpus
+    from assistant.corpus.parse import load_corpus
 
     settings = Settings.from_env()
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))

@@ -9,7 +9,7 @@ training data is read; the held-out sets (assistant/evaldata/heldout_*) never ar
 Prints and writes benchmarks/results/learning-<time>.json:
 - Success@1 / nDCG@3 of the organisation ranking, English and other languages apart, for each C
   (regularisation), EVIDENCE_WEIGHT (how much the passages' own match adds) and sentence model;
-- out-of-scope and danger detection at the thresholds ``assistant.training`` would choose;
+- out-of-scope and danger detection at the thresholds ``assistant.learning.training`` would choose;
 - the learning curve: the same figures with 25%, 50% and 100% of each fold's training situations.
 """
 
@@ -27,18 +27,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.ranking import organisation_scores  # noqa: E402
-from assistant.search import open_searcher  # noqa: E402
-from assistant.learned import fit_sigmoids, sigmoid_targets, train_organisations  # noqa: E402
-from assistant.situations import training_situations  # noqa: E402
+from assistant.learning.learned import fit_sigmoids, sigmoid_targets, train_organisations  # noqa: E402
+from assistant.learning.situations import training_situations  # noqa: E402
+from assistant.learning.training import _vector_cache, situation_vectors  # noqa: E402
+from assistant.retrieval.ranking import organisation_scores  # noqa: E402
+from assistant.retrieval.search import open_searcher  # noqa: E402
 from assistant.taxonomy import NEED_KEYS  # noqa: E402
-from assistant.training import _vector_cache, situation_vectors  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def ranking_metrics(scores: np.ndarray, situations, organisations) -> tuple[float, float]:
-    """Mean Success@1 and nDCG@3 (gains = grades, as assistant.evaluation computes them)."""
+    """Mean Success@1 and nDCG@3 (gains = grades, as assistant.evaluation.metrics computes them)."""
     s1, nd = [], []
     for row, s in zip(scores, situations):
         order = np.argsort(-row, kind="stable")

@@ -22,11 +22,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import EVALDATA, load_qrels, load_queries, run_suite  # noqa: E402
-from assistant.learned import train_organisations  # noqa: E402
-from assistant.search import open_searcher  # noqa: E402
-from assistant.situations import training_situations  # noqa: E402
-from assistant.training import features  # noqa: E402
+from assistant.evaluation.metrics import EVALDATA, load_qrels, load_queries, run_suite  # noqa: E402
+from assistant.learning.learned import train_organisations  # noqa: E402
+from assistant.learning.situations import training_situations  # noqa: E402
+from assistant.learning.training import features  # noqa: E402
+from assistant.retrieval.search import open_searcher  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

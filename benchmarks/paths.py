@@ -25,8 +25,8 @@ os.environ["ASSISTANT_QUERY_CACHE"] = "0"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import EVALDATA, load_queries  # noqa: E402
-from assistant.search import open_searcher  # noqa: E402
+from assistant.evaluation.metrics import EVALDATA, load_queries  # noqa: E402
+from assistant.retrieval.search import open_searcher  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

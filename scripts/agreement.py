@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from import_situations import ORGS  # noqa: E402
 
-from assistant.situations import training_situations  # noqa: E402
+from assistant.learning.situations import training_situations  # noqa: E402
 
 
 def main() -> int:

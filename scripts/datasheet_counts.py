@@ -1,5 +1,5 @@
 """Counts for the training datasheet: situations per source, language, style, category, need, organisation
-graded 2 and danger kind, from the training files themselves (assistant.situations).
+graded 2 and danger kind, from the training files themselves (assistant.learning.situations).
 
     python scripts/datasheet_counts.py > counts.md
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.situations import training_situations  # noqa: E402
+from assistant.learning.situations import training_situations  # noqa: E402
 from assistant.taxonomy import NEED_KEYS  # noqa: E402
 
 

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from import_situations import check  # noqa: E402
 
-from assistant.evaluation import EVALDATA  # noqa: E402
-from assistant.situations import text_key, training_situations  # noqa: E402
+from assistant.evaluation.metrics import EVALDATA  # noqa: E402
+from assistant.learning.situations import text_key, training_situations  # noqa: E402
 
 
 def main() -> int:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.evaluation import EVALDATA, load_queries  # noqa: E402
-from assistant.situations import text_key, training_situations  # noqa: E402
+from assistant.evaluation.metrics import EVALDATA, load_queries  # noqa: E402
+from assistant.learning.situations import text_key, training_situations  # noqa: E402
 from assistant.taxonomy import DANGER_KINDS, NEED_KEYS  # noqa: E402
 
 ORGS = {"MoJ": "lt-ministry-of-justice", "Police": "lt-police-department-of-the-ministry-of-the-interior",

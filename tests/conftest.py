@@ -48,7 +48,7 @@ def fake_embedder() -> HashingEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from assistant.embedder import SentenceTransformerEmbedder
+    from assistant.index.embedders import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -67,7 +67,7 @@ def real_searcher():
     """The searcher the app serves: the packaged models, the project's index (built or rebuilt here when
     missing or stale, as ``make run`` does), the multilingual index and the learned layer."""
     from assistant.config import Settings
-    from assistant.search import open_searcher
+    from assistant.retrieval.search import open_searcher
 
     return open_searcher(Settings(corpus_dir=SEED.parent))
 
@@ -77,8 +77,8 @@ def rules_searcher(real_embedder, tmp_path_factory):
     """The real English model over a real FAISS index of the seed corpus, built once in a temporary folder,
     without the learned layer: the rules' baseline ("full")."""
     from assistant.config import Settings
-    from assistant.index import load_or_build
-    from assistant.search import Searcher
+    from assistant.index.store import load_or_build
+    from assistant.retrieval.search import Searcher
 
     index_dir = tmp_path_factory.mktemp("index")
     index = load_or_build(SEED.parent, index_dir, real_embedder, say=lambda _: None)

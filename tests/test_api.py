@@ -13,10 +13,10 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import app
-from assistant import api
+from assistant.web import api
 from assistant.config import Settings
-from assistant.texts import SORRY_TEXT
 from assistant.types import Answer
+from assistant.web.texts import SORRY_TEXT
 
 from .conftest import free_port
 

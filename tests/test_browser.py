@@ -286,8 +286,8 @@ def hostile_url(real_embedder, tmp_path_factory):
     """The real app over a corpus whose own text carries markup, as a tampered page might."""
     from app import build_demo, serve
     from assistant.config import Settings
-    from assistant.index import load_or_build
-    from assistant.search import Searcher
+    from assistant.index.store import load_or_build
+    from assistant.retrieval.search import Searcher
 
     folder = tmp_path_factory.mktemp("hostile-corpus")
     page = (ROOT / "corpus" / "lt-help-and-support-for-victims-of-crime.txt").read_text(encoding="utf-8")
@@ -302,7 +302,7 @@ def hostile_url(real_embedder, tmp_path_factory):
 
 
 def test_markup_in_the_corpus_never_runs_and_links_are_only_the_corpus_websites(browser, hostile_url):
-    from assistant.corpus import load_corpus
+    from assistant.corpus.parse import load_corpus
 
     websites = {o.website for o in load_corpus(ROOT / "corpus").organisations if o.website}
     page = browser.new_page()
@@ -326,7 +326,7 @@ def test_markup_in_the_corpus_never_runs_and_links_are_only_the_corpus_websites(
 def evaluator_url(real_searcher):
     """The opt-in Evaluator app (``python app.py --evaluator``): apart from the page victims use."""
     from app import serve
-    from assistant.ui import build_evaluator
+    from assistant.web.ui import build_evaluator
 
     demo = build_evaluator(real_searcher)
     _, url, _ = serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import CorpusError, find_phones, load_corpus, parse_page, slugify
+from assistant.corpus.parse import CorpusError, find_phones, load_corpus, parse_page, slugify
 
 from .conftest import SEED
 

@@ -21,8 +21,8 @@ import time
 import httpx
 import pytest
 
-from assistant import edge
-from assistant.clients import Limits
+from assistant.web import edge
+from assistant.web.clients import Limits
 
 from .conftest import ROOT, free_port
 

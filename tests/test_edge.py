@@ -23,11 +23,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.clients import Clients, Limits, Refused
-from assistant.edge import Edge
+from assistant.web.clients import Clients, Limits, Refused
+from assistant.web.edge import Edge
 
 from .conftest import ROOT, free_port
-
 
 PROBE = "zqxprobe"  # typed by the "victim" and the attacker; must never reach the server's output
 SECONDS = 1  # header and body deadlines for this server (the defaults are 10 s; the mechanism is the same)

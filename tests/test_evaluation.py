@@ -5,8 +5,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from assistant.evaluation import (EVALDATA, answer_scores, load_qrels, load_queries, mean_metrics, per_query_metrics,
-                                  randomization_test, split_of, write_trec_run)
+from assistant.evaluation.metrics import (
+    EVALDATA,
+    answer_scores,
+    load_qrels,
+    load_queries,
+    mean_metrics,
+    per_query_metrics,
+    randomization_test,
+    split_of,
+    write_trec_run,
+)
 from assistant.types import Answer, Organisation, OrganisationResult
 
 
@@ -53,7 +62,7 @@ def test_trec_run_format(tmp_path: Path):
 
 
 def test_trec_run_round_trip(tmp_path: Path):
-    from assistant.evaluation import load_trec_run
+    from assistant.evaluation.metrics import load_trec_run
 
     run = {"q1": {"a": 0.9, "b": 0.2}, "q2": {"c": 0.5}}
     write_trec_run(run, tmp_path / "r.trec", tag="x")

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import fastpath
+from assistant.index import fastpath
 from assistant.config import DEFAULT_MODEL
-from assistant.fastpath import CachedEmbedder, OnnxEmbedder, open_embedder
-from assistant.search import Searcher
+from assistant.index.fastpath import CachedEmbedder, OnnxEmbedder, open_embedder
+from assistant.retrieval.search import Searcher
 
 from .conftest import ROOT, HashingEmbedder
 
@@ -115,7 +115,7 @@ def test_the_app_starts_without_torch(onnx_embedder, onnx_cache, tmp_path):
     """With the export cached and the index built, opening the searcher imports no torch at all."""
     script = (
         "import sys; from pathlib import Path; from assistant.config import Settings;"
-        "from assistant.search import open_searcher;"
+        "from assistant.retrieval.search import open_searcher;"
         f"s = open_searcher(Settings(index_dir=Path({str(tmp_path / 'index')!r})), say=lambda _: None);"
         "s.search('someone stole my bag');"
         "print(type(s.embedder.inner).__name__, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"

@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import index as index_module
-from assistant.corpus import CorpusError, load_corpus, parse_page
-from assistant.index import MANIFEST, PASSAGES, VECTORS, IndexProblem, IndexUnreadable, build, load, load_or_build
+from assistant.index import store as index_module
+from assistant.corpus.parse import CorpusError, load_corpus, parse_page
+from assistant.index.store import MANIFEST, PASSAGES, VECTORS, IndexProblem, IndexUnreadable, build, load, load_or_build
 
 from .conftest import ROOT, SEED, HashingEmbedder
 from .test_robustness import BOOTSTRAP, fake_open_searcher, run_cli
@@ -201,7 +201,7 @@ def test_flipped_bytes_in_vectors_with_their_checksum_never_crash(pristine, tmp_
 
 @pytest.fixture
 def cli(monkeypatch, tmp_path, corpus_dir):
-    monkeypatch.setattr("assistant.search.open_searcher", fake_open_searcher)
+    monkeypatch.setattr("assistant.retrieval.search.open_searcher", fake_open_searcher)
     flags = ["--corpus", str(corpus_dir), "--index", str(tmp_path / "index")]
     assert run_cli(flags + ["build"])[0] == 0
     return flags, tmp_path / "index"

@@ -3,10 +3,20 @@ from pathlib import Path
 
 import pytest
 
-from assistant import index as index_module
-from assistant.corpus import CorpusError, load_corpus
-from assistant.index import (MANIFEST, PASSAGES, VECTORS, IndexMissing, IndexProblem, IndexStale, IndexUnreadable,
-                             build, load, load_or_build)
+from assistant.index import store as index_module
+from assistant.corpus.parse import CorpusError, load_corpus
+from assistant.index.store import (
+    MANIFEST,
+    PASSAGES,
+    VECTORS,
+    IndexMissing,
+    IndexProblem,
+    IndexStale,
+    IndexUnreadable,
+    build,
+    load,
+    load_or_build,
+)
 
 from .conftest import HashingEmbedder
 

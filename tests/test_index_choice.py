@@ -7,9 +7,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from assistant import index as index_module
-from assistant.corpus import load_corpus
-from assistant.index import EXACT_LIMIT, build, choose_index, load
+from assistant.index import store as index_module
+from assistant.corpus.parse import load_corpus
+from assistant.index.store import EXACT_LIMIT, build, choose_index, load
 
 
 def test_small_corpora_get_exact_search():

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from .test_browser import CHROMIUM, FLAGS, SHOTS, _missing  # noqa: F401 - the same browser set-up
 from .conftest import free_port
+from .test_browser import CHROMIUM, FLAGS, SHOTS, _missing  # noqa: F401 - the same browser set-up
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 375, "height": 740}
@@ -27,8 +27,8 @@ def url(real_searcher):
 
 @pytest.fixture(scope="module")
 def chromium():
-    from pathlib import Path
     import shutil
+    from pathlib import Path
 
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         _missing(f"Chromium ({CHROMIUM})")

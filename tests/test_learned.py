@@ -8,12 +8,18 @@ import json
 import numpy as np
 import pytest
 
-from assistant.evaluation import EVALDATA, load_queries
-from assistant.learned import (Learned, fit_sigmoids, fit_softmax, precision_threshold, recall_threshold,
-                               sigmoid_targets)
-from assistant.situations import HELD_OUT, Situation, fingerprint, text_key, training_situations
+from assistant.evaluation.metrics import EVALDATA, load_queries
+from assistant.learning.learned import (
+    Learned,
+    fit_sigmoids,
+    fit_softmax,
+    precision_threshold,
+    recall_threshold,
+    sigmoid_targets,
+)
+from assistant.learning.situations import HELD_OUT, Situation, fingerprint, text_key, training_situations
+from assistant.learning.training import is_current, train
 from assistant.taxonomy import DANGER_KINDS, NEED_KEYS
-from assistant.training import is_current, train
 
 ORGS = ("org-a", "org-b", "org-c")
 

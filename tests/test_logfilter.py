@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from assistant import logfilter
+from assistant.web import logfilter
 
 SECRET = "quokkaberry"
 
@@ -56,7 +56,7 @@ def test_tracebacks_keep_their_frames_and_lose_every_message():
 
 
 def test_our_own_records_are_kept():
-    assert logfilter.redact(make("assistant.api", "api search failed: %s", "RuntimeError")).getMessage() == \
+    assert logfilter.redact(make("assistant.web.api", "api search failed: %s", "RuntimeError")).getMessage() == \
         "api search failed: RuntimeError"
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.nesting import MAX_DEPTH, nesting_depth, too_deep
+from assistant.web.nesting import MAX_DEPTH, nesting_depth, too_deep
 
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab', max_size=8),

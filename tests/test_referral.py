@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from assistant.cards import referral_html
-from assistant.referral import Referral, md_text, referral_markdown, write_referral
 from assistant.types import Organisation
+from assistant.web.cards import referral_html
+from assistant.web.referral import Referral, md_text, referral_markdown, write_referral
 
 
 def organisation(**changes) -> Organisation:

@@ -8,8 +8,8 @@ the held-out sets (assistant/evaldata/heldout_*), run once for the README, never
 
 import pytest
 
-from assistant.evaluation import EVALDATA, load_qrels, load_queries, run_suite
-from assistant.situations import text_key, training_situations
+from assistant.evaluation.metrics import EVALDATA, load_qrels, load_queries, run_suite
+from assistant.learning.situations import text_key, training_situations
 
 pytestmark = pytest.mark.slow
 

@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 
 from assistant import cli
 from assistant.config import Settings
-from assistant.corpus import load_corpus
-from assistant.index import build
-from assistant.query import EMPTY_MESSAGE
-from assistant.render import answer_html, answer_json, answer_text
-from assistant.search import TRUNCATED_NOTE, Searcher
+from assistant.corpus.parse import load_corpus
+from assistant.index.store import build
+from assistant.retrieval.query import EMPTY_MESSAGE
+from assistant.retrieval.search import TRUNCATED_NOTE, Searcher
 from assistant.types import Answer
+from assistant.web.render import answer_html, answer_json, answer_text
 
 from .conftest import ROOT, SEED, HashingEmbedder, free_port
 
@@ -222,7 +222,7 @@ def test_real_model_any_text(real_searcher, text):
 @pytest.fixture(scope="module")
 def production_searcher(tmp_path_factory) -> Searcher:
     """The searcher the app and CLI open (the fast ONNX path when it is available), on a copy of the index."""
-    from assistant.search import open_searcher
+    from assistant.retrieval.search import open_searcher
 
     folder = tmp_path_factory.mktemp("production")
     if (ROOT / "index" / "manifest.json").exists():
@@ -285,7 +285,7 @@ def cli_env(tmp_path_factory):
     corpus.mkdir()
     shutil.copy(SEED, corpus / SEED.name)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("assistant.search.open_searcher", fake_open_searcher)
+        patch.setattr("assistant.retrieval.search.open_searcher", fake_open_searcher)
         flags = ["--corpus", str(corpus), "--index", str(folder / "index")]
         assert run_cli(flags + ["build"])[0] == 0
         yield flags, folder
@@ -293,7 +293,7 @@ def cli_env(tmp_path_factory):
 
 def fake_open_searcher(settings: Settings, say=None, force: bool = False, show_progress: bool = False) -> Searcher:
     """open_searcher with the hashing embedder in place of the model: the CLI's own flow, without the model."""
-    from assistant.index import load_or_build
+    from assistant.index.store import load_or_build
 
     embedder = HashingEmbedder(name=settings.model)
     index = load_or_build(settings.corpus_dir, settings.index_dir, embedder, force=force, say=say or (lambda _: None))
@@ -303,7 +303,7 @@ def fake_open_searcher(settings: Settings, say=None, force: bool = False, show_p
 # Runs the CLI in a real process, with fake_open_searcher in place of the model.
 BOOTSTRAP = (
     f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.test_robustness import fake_open_searcher; "
-    "import assistant.search as s; s.open_searcher = fake_open_searcher; "
+    "import assistant.retrieval.search as s; s.open_searcher = fake_open_searcher; "
     "from assistant.cli import main; sys.exit(main(sys.argv[1:]))"
 )
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_corpus
-from assistant.safety import Danger, crisis_line, danger_metrics, detect_danger, normalise
+from assistant.corpus.parse import load_corpus
+from assistant.safety.danger import Danger, crisis_line, danger_metrics, detect_danger, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 DANGER_SET = ROOT / "assistant" / "evaldata" / "danger.jsonl"

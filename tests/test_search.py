@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.corpus import load_corpus
-from assistant.index import build
-from assistant.query import EMPTY_MESSAGE, EmptyQuery, check_query, clean
-from assistant.ranking import needs_boost, organisation_scores, soft_maximum
-from assistant.search import Searcher
+from assistant.corpus.parse import load_corpus
+from assistant.index.store import build
+from assistant.retrieval.query import EMPTY_MESSAGE, EmptyQuery, check_query, clean
+from assistant.retrieval.ranking import needs_boost, organisation_scores, soft_maximum
+from assistant.retrieval.search import Searcher
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import time
 import httpx
 import pytest
 
-from .conftest import free_port
-
 import app
 from assistant.config import Settings
+
+from .conftest import free_port
 
 pytestmark = pytest.mark.slow
 SECRET = "quokkaberry"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.corpus import load_corpus
-from assistant.tags import Tags, organisation_tags, passes, service_types, used_tags, victim_groups
+from assistant.corpus.facets import Tags, organisation_tags, passes, service_types, used_tags, victim_groups
+from assistant.corpus.parse import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.index import load_or_build
-from assistant.search import Searcher
-from assistant.texts import SORRY
-from assistant.ui import EVALUATION_MISSING, Handlers, build_blocks, build_evaluator
+from assistant.index.store import load_or_build
+from assistant.retrieval.search import Searcher
+from assistant.web.texts import SORRY
+from assistant.web.ui import EVALUATION_MISSING, Handlers, build_blocks, build_evaluator
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOADS = [
@@ -177,10 +177,10 @@ def test_the_api_answer_carries_urgent(handlers):
 
 
 def test_evaluator_runs_the_suite_or_says_it_is_not_available(handlers, monkeypatch):
-    if "assistant.evaluation" in sys.modules or (ROOT / "assistant" / "evaluation.py").exists():
+    if "assistant.evaluation.metrics" in sys.modules or (ROOT / "assistant" / "evaluation.py").exists():
         table, breakdown, misses, danger = handlers.evaluate()
         assert "|" in table and "recall" in danger
-    monkeypatch.setitem(sys.modules, "assistant.evaluation", None)  # as if it were not there
+    monkeypatch.setitem(sys.modules, "assistant.evaluation.metrics", None)  # as if it were not there
     table, *_, danger = handlers.evaluate()
     assert table == EVALUATION_MISSING and "precision" in danger
 
@@ -212,7 +212,7 @@ def test_no_query_text_in_logs_with_the_real_model(real_searcher, caplog):
 
 
 def test_a_failing_evaluation_is_a_message(handlers, monkeypatch):
-    import assistant.evaluation as evaluation
+    import assistant.evaluation.metrics as evaluation
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -1,11 +1,10 @@
 """Needs found in people's words, and misspellings mended: pure logic, no model."""
 
+import numpy as np
 import pytest
 
-import numpy as np
-
-from assistant.needs import NEEDS, coverage, is_adult, needs_in_situation, passage_needs, passage_tags
-from assistant.spelling import Speller, edit_distance
+from assistant.retrieval.needs import NEEDS, coverage, is_adult, needs_in_situation, passage_needs, passage_tags
+from assistant.retrieval.spelling import Speller, edit_distance
 
 
 def keys(text):
@@ -52,7 +51,7 @@ def test_a_missing_person_is_someone_else(text, missing):
 
 
 def test_words_set_aside_as_a_need_still_say_someone_is_in_trouble():
-    from assistant.needs import signals_harm
+    from assistant.retrieval.needs import signals_harm
 
     assert signals_harm("I ran away from him with my little girl", needs_in_situation("I ran away from him"))
     assert not signals_harm("what is the weather in Vilnius", ())
@@ -218,7 +217,7 @@ def test_needs_found_in_who_does_what_to_whom(text, need, found):
 
 
 def test_texting_shorthand_is_written_out():
-    from assistant.spelling import expand_shorthand
+    from assistant.retrieval.spelling import expand_shorthand
 
     assert expand_shorthand("need 2 get out w my 2 kids n nowhere 2 go") == \
         "need to get out with my 2 kids and nowhere to go"

@@ -1,0 +1,2 @@
+"""The source documents: e-Justice pages parsed into organisations and passages, their country, phone
+numbers and facets (who an organisation helps). Imports only the top level (config, types, taxonomy)."""

@@ -1,0 +1,126 @@
+"""Labelled situations: what the learned layer is trained on, read from the judged files in one shape.
+
+Sources (all under ``assistant/evaldata/``):
+    train/*.jsonl          written for training (``train/DATASHEET.md`` says who wrote what): text, language,
+                           style, category, needs, grades by organisation id, urgent and the kind of danger
+    queries.jsonl + qrels  the bundled BEIR set, and blind/ .. blind4/ (each run blind once, then trained on)
+    other_language.jsonl, out_of_scope.jsonl, danger.jsonl
+The held-out sets (``HELD_OUT``) are never read here: ``training_situations`` refuses them, and a test
+checks that no held-out text is also a training text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.evaluation.metrics import EVALDATA, load_qrels, load_queries
+
+TRAIN_DIR = EVALDATA / "train"
+# Sets written after the learned layer was built, for its reported figures: never trained or tuned on.
+HELD_OUT = ("heldout_en", "heldout_languages", "heldout_danger")
+_BEIR_SETS = (("bundled", "queries.jsonl", "qrels.tsv"), ("blind", "blind/queries.jsonl", "blind/qrels.tsv"),
+              ("blind2", "blind2/queries.jsonl", "blind2/qrels.tsv"), ("blind3", "blind3/queries.jsonl",
+                                                                          "blind3/qrels.tsv"),
+              ("blind4", "blind4/queries.jsonl", "blind4/qrels.tsv"),
+              ("other_language", "other_language.jsonl", "qrels_other_language.tsv"))
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One labelled situation. ``grades`` holds organisation ids graded 1 or 2 (others are 0); it is
+    None where the situation was not judged against organisations (a danger-only line)."""
+
+    id: str
+    text: str
+    source: str  # the file or set it came from (the grouping unit of cross-validation)
+    language: str = "en"
+    style: str = "-"
+    category: str = "-"
+    needs: tuple[str, ...] | None = None  # None: not labelled with needs
+    grades: dict[str, int] | None = None
+    urgent: bool | None = None  # None: not labelled for danger
+    danger_kind: str | None = None
+    variant: str | None = field(default=None)
+
+    @property
+    def in_scope(self) -> bool | None:
+        if self.category == "-":
+            return None
+        return self.category != "out_of_scope"
+
+
+def text_key(text: str) -> str:
+    """A text folded for comparing sets: case, accents, spacing and punctuation do not count."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"\w+", folded))
+
+
+def _beir(name: str, queries: str, qrels: str, root: Path) -> list[Situation]:
+    judged = load_qrels(root / qrels)
+    out = []
+    for q in load_queries(root / queries):
+        grades = {org: g for org, g in judged.get(q.id, {}).items() if g > 0}
+        out.append(Situation(f"{name}:{q.id}", q.text, name, q.language or "en", q.style, q.category,
+                             grades=grades))
+    return out
+
+
+def _jsonl(path: Path) -> list[dict]:
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not JSON ({error.msg})") from None
+    return items
+
+
+def _written(path: Path) -> list[Situation]:
+    """A training file in the writers' shape (``train/*.jsonl``)."""
+    out = []
+    for item in _jsonl(path):
+        out.append(Situation(
+            item["id"], item["text"], path.stem, item.get("lang", "en"), item.get("style", "-"),
+            item.get("category", "-"), tuple(item["needs"]) if item.get("needs") is not None else None,
+            dict(item["grades"]) if item.get("grades") is not None else None,
+            item.get("urgent"), item.get("danger_kind") or item.get("kind"), item.get("variant")))
+    return out
+
+
+def _danger(path: Path, source: str) -> list[Situation]:
+    return [Situation(f"{source}:{item['_id']}", item["text"], source, item.get("language", "en"),
+                      urgent=bool(item["urgent"]), danger_kind=item.get("kind")) for item in _jsonl(path)]
+
+
+def training_situations(root: Path = EVALDATA) -> list[Situation]:
+    """Every labelled situation the learned layer may learn from, held-out sets excluded."""
+    situations: list[Situation] = []
+    for name, queries, qrels in _BEIR_SETS:
+        if (root / queries).exists():
+            situations += _beir(name, queries, qrels, root)
+    if (root / "out_of_scope.jsonl").exists():
+        situations += [Situation(f"oos:{q.id}", q.text, "out_of_scope", "en", q.style, "out_of_scope", (), {})
+                       for q in load_queries(root / "out_of_scope.jsonl")]
+    if (root / "danger.jsonl").exists():
+        situations += _danger(root / "danger.jsonl", "danger")
+    for path in sorted((root / "train").glob("*.jsonl")):
+        if path.stem in HELD_OUT:
+            raise ValueError(f"{path} is a held-out set and cannot be trained on")
+        situations += _written(path)
+    return situations
+
+
+def fingerprint(situations: list[Situation]) -> str:
+    """What the learned layer was trained on, for the manifest: changes when any label or text does."""
+    digest = hashlib.sha256()
+    for s in sorted(situations, key=lambda s: s.id):
+        digest.update(json.dumps([s.id, s.text, s.language, s.category, s.needs, sorted((s.grades or {}).items()),
+                                  s.urgent, s.danger_kind], ensure_ascii=False).encode())
+    return digest.hexdigest()

@@ -1,0 +1,184 @@
+"""Train the learned layer (``assistant.learning.learned``) from the labelled situations, for each sentence model.
+
+``train`` embeds every training situation (vectors are cached in ``<index>/learned/`` by text, so a
+retrain after a few new lines embeds only those), picks each threshold from cross-validated
+probabilities (folds by source file: a fold's situations come from writers the heads did not see), then
+fits the heads on everything. Deterministic: fixed folds, no sampling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from assistant.index.embedders import embed_situations
+from assistant.learning.learned import (
+    DANGER_RECALL,
+    FORMAT_VERSION,
+    NEED_PRECISION,
+    OUT_OF_SCOPE_SLIP,
+    C,
+    Heads,
+    Learned,
+    heads_info,
+    precision_threshold,
+    recall_threshold,
+    train_heads,
+)
+from assistant.learning.situations import Situation, fingerprint, training_situations
+from assistant.taxonomy import DANGER_KINDS, NEED_KEYS
+
+FOLDS = 3
+
+
+def _vector_cache(directory: Path, model: str) -> Path:
+    return directory / f"vectors-{hashlib.sha256(model.encode()).hexdigest()[:12]}.npz"
+
+
+def situation_vectors(embedder, texts: Sequence[str], cache: Path | None = None) -> np.ndarray:
+    """The query-side vectors of texts, from the cache where a text was embedded before."""
+    keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:24] for t in texts]
+    known: dict[str, np.ndarray] = {}
+    if cache is not None and cache.exists():
+        with np.load(cache) as stored:
+            known = dict(zip(stored["keys"].tolist(), stored["vectors"].astype(np.float32)))
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if missing:
+        for start in range(0, len(missing), 256):
+            chunk = missing[start:start + 256]
+            for i, row in zip(chunk, embed_situations(embedder, [texts[i] for i in chunk])):
+                known[keys[i]] = row
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            ordered = sorted(set(keys))
+            tmp = cache.with_name(f".{cache.name}.tmp.npz")
+            np.savez(tmp, keys=np.array(ordered), vectors=np.stack([known[k] for k in ordered]).astype(np.float16))
+            tmp.replace(cache)
+    return np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)
+
+
+def folds_of(situations: list[Situation], folds: int = FOLDS) -> np.ndarray:
+    """A fold per situation: whole source files stay together where there are enough of them, so that
+    thresholds are chosen on writers the heads have not read; otherwise a fixed hash of the id."""
+    sources = sorted({s.source for s in situations})
+    if len(sources) >= folds:
+        by_source = {src: i % folds for i, src in enumerate(sorted(sources, key=lambda s: hashlib.sha256(
+            s.encode()).hexdigest()))}
+        return np.array([by_source[s.source] for s in situations])
+    return np.array([int(hashlib.sha256(s.id.encode()).hexdigest(), 16) % folds for s in situations])
+
+
+def cross_validated(space: str, vectors: np.ndarray, situations: list[Situation], organisations: tuple[str, ...],
+                    folds: np.ndarray, start: Heads | None = None) -> dict[str, np.ndarray]:
+    """Out-of-fold probabilities of the heads that have thresholds, for every situation (each fold's fit
+    starts from ``start``, a fit on all of them, when given: the same optimum, reached sooner)."""
+    out = {"needs": np.zeros((len(situations), len(NEED_KEYS))), "out_of_scope": np.zeros(len(situations)),
+           "danger": np.zeros(len(situations))}
+    for fold in np.unique(folds):
+        test, train = np.flatnonzero(folds == fold), np.flatnonzero(folds != fold)
+        heads = train_heads(space, vectors[train], [situations[i] for i in train], organisations, NEED_KEYS,
+                            DANGER_KINDS, only_sigmoids=True, start=start)
+        out["needs"][test] = heads.needs(vectors[test])
+        out["out_of_scope"][test] = heads.out_of_scope(vectors[test])[:, 0]
+        out["danger"][test] = heads.danger(vectors[test])[:, 0]
+    return out
+
+
+def choose_thresholds(probabilities: dict[str, np.ndarray], situations: list[Situation]) -> dict:
+    """Thresholds from out-of-fold probabilities: danger keeps DANGER_RECALL of the urgent situations; a
+    need is shown where it is right NEED_PRECISION of the time; nothing-fits is said to at most
+    OUT_OF_SCOPE_SLIP of the in-scope situations."""
+    # The danger threshold is read on the sets written for danger (hard negatives beside every kind of
+    # danger, labelled with care), not on the urgent flags writers set in passing on other situations.
+    focused = np.array([s.source.startswith("danger") for s in situations])
+    flagged = np.array([s.urgent is not None for s in situations]) & (focused if focused.any() else True)
+    urgent = np.array([bool(s.urgent) for s in situations])
+    danger = recall_threshold(probabilities["danger"][flagged], urgent[flagged], DANGER_RECALL)
+    labelled = np.array([s.needs is not None for s in situations])
+    needs = np.array([precision_threshold(probabilities["needs"][labelled, j],
+                                          np.array([key in s.needs for s in situations if s.needs is not None]),
+                                          NEED_PRECISION) for j, key in enumerate(NEED_KEYS)])
+    scoped = np.array([s.in_scope is True for s in situations])
+    in_scope_p = np.sort(probabilities["out_of_scope"][scoped])[::-1]
+    slip = int(np.floor(OUT_OF_SCOPE_SLIP * in_scope_p.size))
+    out_of_scope = float(in_scope_p[slip]) + 1e-6 if in_scope_p.size else 0.5
+    return {"danger": float(danger), "needs": needs, "out_of_scope": out_of_scope}
+
+
+def features(embedders: Sequence, texts: Sequence[str], directory: Path | None = None) -> np.ndarray:
+    """What the heads read: the situations' vectors from each model, side by side (cached by model)."""
+    return np.hstack([situation_vectors(e, texts, _vector_cache(directory, e.name) if directory else None)
+                      for e in embedders])
+
+
+def with_thresholds(heads: Heads, thresholds: dict) -> Heads:
+    """The same heads with the thresholds chosen for them."""
+    from dataclasses import replace
+
+    return replace(heads, needs=replace(heads.needs, thresholds=np.asarray(thresholds["needs"], dtype=np.float64)),
+                   out_of_scope=replace(heads.out_of_scope, thresholds=np.array([thresholds["out_of_scope"]])),
+                   danger=replace(heads.danger, thresholds=np.array([thresholds["danger"]])))
+
+
+def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory: Path,
+          situations: list[Situation] | None = None, say: Callable[[str], None] = print) -> Learned:
+    """Train and save the heads of each space: ``{"primary": (english model, multilingual model),
+    "multilingual": (multilingual model,)}``, each reading its models' vectors side by side."""
+    started = time.perf_counter()
+    situations = training_situations() if situations is None else situations
+    folds = folds_of(situations)
+    texts = [s.text for s in situations]
+    heads: dict[str, Heads] = {}
+    info: dict = {"format_version": FORMAT_VERSION, "training_fingerprint": fingerprint(situations),
+                  "situations": len(situations), "sources": sorted({s.source for s in situations}),
+                  "organisations": list(organisations),
+                  "models": {}, "spaces": {}, "thresholds": {}, "C": C}
+    for space, embedders in spaces.items():
+        vectors = features(embedders, texts, directory)
+        full = train_heads(space, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS)
+        probabilities = cross_validated(space, vectors, situations, organisations, folds, start=full)
+        thresholds = choose_thresholds(probabilities, situations)
+        heads[space] = with_thresholds(full, thresholds)
+        info["models"][space] = [{"name": e.name, "version": getattr(e, "version", None)} for e in embedders]
+        info["spaces"][space] = heads_info(heads[space])
+        info["thresholds"][space] = {"danger": thresholds["danger"], "out_of_scope": thresholds["out_of_scope"],
+                                     "needs": dict(zip(NEED_KEYS, map(float, thresholds["needs"])))}
+    info["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    info["build_seconds"] = round(time.perf_counter() - started, 2)
+    learned = Learned(heads, info)
+    learned.save(directory)
+    say(f"Trained the learned layer on {len(situations)} labelled situations in {info['build_seconds']:.1f} s "
+        f"({directory}).")
+    return learned
+
+
+def is_current(directory: Path, spaces: dict[str, Sequence], organisations: tuple[str, ...],
+               situations: list[Situation] | None = None) -> bool:
+    """Whether the stored heads were trained on these situations, for these organisations, with these models."""
+    try:
+        info = Learned.load(directory).info
+    except (OSError, ValueError, KeyError):
+        return False
+    situations = training_situations() if situations is None else situations
+    return info.get("training_fingerprint") == fingerprint(situations) and \
+        info.get("organisations") == list(organisations) and \
+        {k: [m["name"] for m in v] for k, v in info.get("models", {}).items()} == \
+        {k: [e.name for e in embedders] for k, embedders in spaces.items()}
+
+
+def adopt(source: Path, directory: Path) -> None:
+    """Copy trained heads (not their vector caches) from another index folder: the heads depend on the
+    labelled situations, the models and the organisations, not on where the index lives."""
+    import shutil
+
+    directory.mkdir(parents=True, exist_ok=True)
+    names = sorted(p.name for p in source.glob("heads-*.npz")) + ["learned.json"]  # the json last: the commit point
+    for name in names:
+        tmp = directory / f".{name}.tmp"
+        shutil.copyfile(source / name, tmp)
+        tmp.replace(directory / name)

@@ -1,0 +1,367 @@
+"""The one entry point from a situation in a person's words to ranked organisations with evidence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.index.embedders import Embedder, embed_situations
+from assistant.index.store import EXACT_LIMIT, SearchIndex
+from assistant.learning.learned import Learned
+from assistant.retrieval.language import NAMES, language_and_confidence, model_reads
+from assistant.retrieval.needs import (
+    NEEDS,
+    Need,
+    coverage,
+    is_adult,
+    needs_in_situation,
+    passage_needs,
+    passage_tags,
+    signals_harm,
+)
+from assistant.retrieval.query import EmptyQuery, check_query, clean
+from assistant.retrieval.ranking import (
+    DEFAULT_MODE,
+    EVIDENCE_WEIGHT,
+    MODES,
+    NOTHING_FITS_BELOW,
+    STEPS,
+    Step,
+    need_shares,
+    needs_boost,
+    organisation_scores,
+)
+from assistant.retrieval.spelling import Speller, tokenizer_words
+from assistant.safety.danger import assess_danger, detect_danger
+from assistant.taxonomy import BY_KEY
+from assistant.types import Answer, OrganisationResult, PassageHit
+
+NEAREST_PASSAGES = 1000  # passages scored per situation above EXACT_LIMIT
+NOTHING_FITS_NOTE = ("We could not find an organisation that clearly fits what you wrote. Below are all the "
+                     "organisations we know, in case one of them can still help. If you are in danger, call 112.")
+SUICIDE = next(need for need in NEEDS if need.key == "suicide")
+TRUNCATED_NOTE = ("Your text was long, so only its beginning was used for the search. "
+                  "If the most important part came later, you can search again with just that part.")
+
+
+@dataclass(frozen=True)
+class Space:
+    """One sentence model with the passage index it built: the configured model ("primary", read for
+    English) or the multilingual one (read for every other language)."""
+
+    name: str
+    index: SearchIndex
+    embedder: Embedder  # the model that built ``index``
+    readers: tuple = ()  # the models whose vectors, side by side, the learned heads read (``embedder`` first)
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The situation's vector in this space's index, and the heads' features."""
+        own = embed_situations(self.embedder, [text])[0]
+        others = [embed_situations(e, [text])[0] for e in self.readers[1:]]
+        return own, np.concatenate([own, *others]) if others else own
+
+
+class Searcher:
+    """Search one loaded index with one model: the one road from a situation to ranked organisations."""
+
+    def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings | None = None,
+                 mode: str | None = None, multilingual: Space | None = None, learned: Learned | None = None):
+        mode = mode or (DEFAULT_MODE if learned is not None else "full")
+        if mode not in MODES:
+            raise ValueError(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
+        if STEPS[mode].learned and learned is None:
+            raise ValueError(f"mode '{mode}' needs the learned layer (assistant build trains it)")
+        self.index, self.embedder, self.mode = index, embedder, mode
+        self.settings = settings or Settings()
+        readers = (embedder, multilingual.embedder) if multilingual is not None else (embedder,)
+        self.spaces = {"primary": Space("primary", index, embedder, readers)}
+        if multilingual is not None:
+            self.spaces["multilingual"] = multilingual
+        self.learned = learned
+        corpus = index.corpus
+        self._organisations = list(corpus.organisations)
+        position = {o.id: i for i, o in enumerate(self._organisations)}
+        self._owners = np.array([position[p.organisation_id] for p in corpus.passages])
+        self._tags, self._tag_weights = passage_tags((p.kind, p.text) for p in corpus.passages)
+        self._shares = {adult: need_shares(coverage(self._tags, self._tag_weights, self._owners,
+                                                    len(self._organisations), adult=adult))
+                        for adult in (True, False)}
+        self._passage_needs = [passage_needs(p.text) for p in corpus.passages]  # taxonomy keys, in the corpus's words
+        corpus_words = {w for p in corpus.passages for w in re.findall(r"[A-Za-z]+", p.text)}
+        need_words = {w for need in NEEDS for w in re.findall(r"[a-z]{3,}", need.situation.pattern)}
+        self._speller = Speller(corpus_words | need_words, tokenizer_words(getattr(embedder, "tokenizer", None)))
+        self._bm25 = None
+
+        self._rows_of = [np.flatnonzero(self._owners == org) for org in range(len(self._organisations))]
+        if learned is not None:
+            self._head_columns = {}
+            for space, heads in learned.heads.items():
+                known = {org: j for j, org in enumerate(heads.organisations.labels)}
+                self._head_columns[space] = np.array([known.get(o.id, -1) for o in self._organisations])
+
+    def modes_for_evaluation(self) -> tuple[str, ...]:
+        return tuple(m for m in MODES if self.learned is not None or not STEPS[m].learned)
+
+    def _lexical_scores(self, text: str) -> np.ndarray:
+        import bm25s
+
+        if self._bm25 is None:
+            self._bm25 = bm25s.BM25()
+            texts = [p.text for p in self.index.corpus.passages]
+            self._bm25.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+        tokens = bm25s.tokenize([text], stopwords="en", return_ids=False, show_progress=False)[0]
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
+
+    def warm(self, texts: list[str], mode: str | None = None) -> None:
+        """Embed many situations in one batch ahead of searching them (evaluation, benchmarks), when
+        the embedder remembers query vectors (``fastpath.CachedEmbedder``); otherwise nothing."""
+        warm = getattr(self.embedder, "warm", None)
+        if warm is not None:
+            step = STEPS[mode or self.mode]
+            situations = []
+            for text in texts:
+                try:
+                    situations.append(self._mended(check_query(text, self.embedder, self.settings.max_chars).text, step))
+                except EmptyQuery:
+                    continue
+            warm(list(dict.fromkeys(situations)))
+
+    def _mended(self, checked_text: str, step: Step) -> str:
+        """The text the model reads for a checked situation: with misspellings mended when the mode says so."""
+        return self._speller.correct(checked_text) if step.spelling else checked_text
+
+    def _passage_scores(self, text: str) -> np.ndarray:
+        return self._scores_for(self.index, embed_situations(self.embedder, [text])[0])
+
+    @staticmethod
+    def _scores_for(index: SearchIndex, vector: np.ndarray) -> np.ndarray:
+        # Every passage's score for an exact index; the nearest ones for a graph over a large corpus
+        # (the others keep the lowest cosine, -1).
+        wanted = index.vectors.ntotal if index.vectors.ntotal <= EXACT_LIMIT else NEAREST_PASSAGES
+        scores, rows = index.vectors.search(vector.reshape(1, -1).astype(np.float32), wanted)
+        by_row = np.full(len(index.corpus.passages), -1.0)
+        keep = rows[0] >= 0
+        by_row[rows[0][keep]] = scores[0][keep]
+        return by_row
+
+    def _hit(self, row: int, score: float, understood: tuple[Need, ...]) -> PassageHit:
+        """A passage with the found needs it speaks of: those passages carried the decision, so they
+        come first among an organisation's evidence, each group best match first."""
+        passage = self.index.corpus.passages[row]
+        keys = self._passage_needs[row]
+        return PassageHit(passage, score, tuple(need.label for need in understood if need.key in keys))
+
+    def _unranked(self, checked, language: str, top_k: int | None = None) -> Answer:
+        """Every organisation in corpus order, unranked, for a situation no model here reads."""
+        results = tuple(
+            OrganisationResult(org, 0.0, tuple(PassageHit(p, 0.0) for p in self.index.corpus.passages
+                                               if p.organisation_id == org.id))
+            for org in self._organisations)
+        if top_k is not None and top_k > 0:
+            results = results[:top_k]
+        name = NAMES.get(language, language)
+        message = (f"It looks like you wrote in {name}. This search cannot read {name} yet, so it cannot tell "
+                   "which organisation fits best. Here are all of them, in the order of the source page. "
+                   "If you are in danger, call 112.")
+        if checked.truncated:
+            message += " " + TRUNCATED_NOTE
+        danger = detect_danger(checked.text)
+        return Answer(query=checked.text, results=results, message=message, no_match=True, language=language,
+                      truncated=checked.truncated, ranked=False, urgent=danger.urgent, urgent_reason=danger.reason,
+                      urgent_kind=danger.kind)
+
+    def search(self, text: object, top_k: int | None = None, mode: str | None = None) -> Answer:
+        """Rank the organisations for a situation.
+
+        Args:
+            text: the situation in the person's own words.
+            top_k: how many organisations to return; all that match when None.
+            mode: a ranking mode from ``assistant.retrieval.ranking.MODES``; the searcher's own by default.
+
+        Returns:
+            An Answer; when the text is empty, one with a message and no results.
+        """
+        step = STEPS[mode or self.mode]
+        if step.learned and self.learned is None:
+            raise ValueError("this searcher has no learned layer")
+        language, sure = language_and_confidence(clean(text[:2000])) if isinstance(text, str) else ("en", 1.0)
+        space = self.space_for(language) if step.learned else self.spaces["primary"]
+        try:
+            checked = check_query(text, (space or self.spaces["primary"]).embedder, self.settings.max_chars)
+        except EmptyQuery as empty:
+            # Echo the cleaned text: the raw one may hold lone surrogates that no UTF-8 output can carry.
+            return Answer(query=clean(text) if isinstance(text, str) else "", message=str(empty))
+        if step.learned:
+            if space is None:
+                return self._unranked(checked, language, top_k)
+            return self._learned_answer(checked, language, sure, space, top_k)
+        if step.language and not model_reads(self.embedder.name, language):
+            return self._unranked(checked, language, top_k)
+        situation = self._mended(checked.text, step)
+        passage_scores = self._lexical_scores(situation) if step.lexical else self._passage_scores(situation)
+        scores = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=step.soft)
+        danger = detect_danger(text)
+        understood: tuple[Need, ...] = ()
+        if step.needs:
+            understood = needs_in_situation(situation)
+            if {"suicide", "self_harm"} & set(danger.kinds) and SUICIDE not in understood:
+                understood += (SUICIDE,)  # what the safety banner reads as thoughts of suicide or self-harm
+            found = np.array([need in understood for need in NEEDS])
+            scores = scores + needs_boost(self._shares[is_adult(situation)], found)
+        nothing_fits = step.needs and not signals_harm(situation, understood) and \
+            float(passage_scores.max()) < NOTHING_FITS_BELOW
+        results = []
+        for org in np.argsort(-scores, kind="stable"):
+            rows = np.flatnonzero(self._owners == org)
+            if not np.isfinite(scores[org]) or (step.lexical and passage_scores[rows].max() <= 0):
+                continue  # no passage of this organisation matches at all
+            hits = sorted((self._hit(r, float(passage_scores[r]), understood) for r in rows),
+                          key=lambda h: (-len(h.carries), -h.score))
+            results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
+        if top_k is not None and top_k > 0:
+            results = results[:top_k]
+        return Answer(
+            query=checked.text,
+            results=tuple(results),
+            message=" ".join(m for m, on in ((NOTHING_FITS_NOTE, nothing_fits),
+                                              (TRUNCATED_NOTE, checked.truncated)) if on) or None,
+            truncated=checked.truncated,
+            no_match=nothing_fits,
+            language=language,
+            understood=tuple(need.label for need in understood),
+            urgent=danger.urgent,
+            urgent_reason=danger.reason,
+        )
+
+    # --- The learned road (the default) --------------------------------------------------------------------
+
+    def space_for(self, language: str) -> Space | None:
+        """English is read by the configured model; every other language by the multilingual one, or by the
+        configured model when it is multilingual itself; None when no model here reads it."""
+        if language == "en":
+            return self.spaces["primary"]
+        if "multilingual" in self.spaces and self.learned is not None and "multilingual" in self.learned.heads:
+            return self.spaces["multilingual"]
+        return self.spaces["primary"] if model_reads(self.embedder.name, language) else None
+
+    def understand(self, text: str, space: Space) -> tuple[np.ndarray, dict]:
+        """The situation's vector in the space's index and what the learned heads read from it (from the
+        vectors of every model the space reads): organisation probabilities (in
+        corpus order; 0 for organisations the heads never saw), need probabilities, P(out of scope),
+        P(danger now) and the most likely kind of danger."""
+        heads = self.learned.heads[space.name]
+        own, vector = space.features(text)
+        organisation_p = heads.organisations(vector)[0]
+        columns = self._head_columns[space.name]
+        by_org = np.where(columns >= 0, organisation_p[np.maximum(columns, 0)], 0.0)
+        kinds = heads.danger_kind(vector)[0]
+        return own, {"organisations": by_org, "needs": heads.needs(vector)[0],
+                        "need_thresholds": heads.needs.thresholds,
+                        "out_of_scope": float(heads.out_of_scope(vector)[0, 0]),
+                        "out_of_scope_threshold": float(heads.out_of_scope.thresholds[0]),
+                        "danger": float(heads.danger(vector)[0, 0]),
+                        "danger_threshold": float(heads.danger.thresholds[0]),
+                        "danger_kind": heads.danger_kind.labels[int(np.argmax(kinds))],
+                        "language": heads.language.labels[int(np.argmax(heads.language(vector)[0]))]}
+
+    def _learned_answer(self, checked, language: str, sure: float, space: Space, top_k: int | None) -> Answer:
+        vector, read = self.understand(checked.text, space)
+        if language != "en" and sure < LANGUAGE_SURE:
+            language = read["language"]  # texting the detector is unsure of: the learned head knows the writers
+        passage_scores = self._scores_for(space.index, vector)
+        evidence = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=True)
+        scores = read["organisations"] + EVIDENCE_WEIGHT * evidence
+        danger = assess_danger(checked.text, read["danger"], read["danger_threshold"], read["danger_kind"])
+        # "Thoughts of suicide" is said exactly when the danger detector says so, and the banner with it.
+        suicidal = bool({"suicide", "self_harm"} & set(danger.kinds))
+        found = [BY_KEY[key] for key, p, t in zip(self.learned.heads[space.name].needs.labels, read["needs"],
+                                                  read["need_thresholds"]) if p >= t and key != "suicide"]
+        if suicidal:
+            found.append(BY_KEY["suicide"])
+        nothing_fits = read["out_of_scope"] >= read["out_of_scope_threshold"] and not danger.urgent
+        found_keys = {n.key for n in found}
+        results = []
+        for org in np.argsort(-scores, kind="stable"):
+            if not np.isfinite(scores[org]):
+                continue
+            rows = self._rows_of[org]
+            hits = [PassageHit(self.index.corpus.passages[r], float(passage_scores[r]),
+                               tuple(BY_KEY[k].label() for k in self._passage_needs[r] if k in found_keys))
+                    for r in rows]
+            hits.sort(key=lambda h: (-len(h.carries), -h.score))
+            results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
+        if top_k is not None and top_k > 0:
+            results = results[:top_k]
+        return Answer(
+            query=checked.text, results=tuple(results),
+            message=" ".join(m for m, on in ((NOTHING_FITS_NOTE, nothing_fits),
+                                              (TRUNCATED_NOTE, checked.truncated)) if on) or None,
+            truncated=checked.truncated, no_match=nothing_fits, language=language,
+            understood=tuple(n.label() for n in found), needs=tuple(n.key for n in found),
+            urgent=danger.urgent, urgent_reason=danger.reason, urgent_kind=danger.kind)
+
+
+MULTILINGUAL_DIR, LEARNED_DIR = "multilingual", "learned"  # inside the index folder
+LANGUAGE_SURE = 0.7  # below this detector confidence, the learned language head names the language
+
+
+def open_searcher(settings: Settings, say=None, force: bool = False, show_progress: bool = False) -> Searcher:
+    """Load the models, the passage indexes and the learned layer, building or training what is missing,
+    stale or damaged: ``<index>/`` (the configured model), ``<index>/multilingual/`` (the multilingual
+    model, for other languages) and ``<index>/learned/`` (the heads, retrained when the labelled
+    situations or the models change).
+
+    Raises:
+        ModelError: the model cannot be loaded.
+        CorpusError: the corpus cannot be parsed.
+        IndexProblem: the index folder cannot be written.
+    """
+    from assistant.index.fastpath import open_embedder
+    from assistant.index.store import load_or_build
+    from assistant.learning.situations import training_situations
+    from assistant.learning.training import adopt, is_current, train
+
+    say = say or (lambda message: None)
+    from assistant.retrieval.language import warm
+
+    warm()  # the language detector's models, before the first person waits for them
+    # ONNX Runtime for the packaged model (same vectors, no torch import), else sentence-transformers.
+    embedder = open_embedder(settings.model, settings.index_dir / "onnx", say=say)
+    index = load_or_build(settings.corpus_dir, settings.index_dir, embedder, force=force,
+                          show_progress=show_progress, say=say)
+    multilingual = None
+    if settings.multilingual_model and not model_reads(settings.model, "lt"):
+        from assistant.index.embedders import E5Embedder, ModelError
+
+        try:
+            e5 = E5Embedder(settings.multilingual_model)
+        except ModelError as error:
+            say(f"warning: {error} Situations in other languages will get every organisation, unranked.")
+        else:
+            other = load_or_build(settings.corpus_dir, settings.index_dir / MULTILINGUAL_DIR, e5, force=force,
+                                  show_progress=show_progress, say=say)
+            if other.corpus.fingerprint == index.corpus.fingerprint:
+                multilingual = Space("multilingual", other, e5, (e5,))
+    learned = None
+    if settings.learned:
+        # English is read from both models' vectors side by side (cross-validated: Success@1 +0.03 over the
+        # English model alone); other languages from the multilingual model's alone (benchmarks/learning.py).
+        spaces = {"primary": (embedder, multilingual.embedder), "multilingual": (multilingual.embedder,)} \
+            if multilingual else {"primary": (embedder,)}
+        directory = settings.index_dir / LEARNED_DIR
+        organisations = tuple(o.id for o in index.corpus.organisations)
+        shipped = Settings().index_dir / LEARNED_DIR  # the heads that come with the project, when they fit
+        situations = training_situations()  # read once: both checks and a training use them
+        if force or not is_current(directory, spaces, organisations, situations):
+            # Heads are a function of the labelled situations, the models and the organisations: where the
+            # project's own fit them, a new or rebuilt index takes them instead of training again.
+            if shipped.resolve() != directory.resolve() and is_current(shipped, spaces, organisations, situations):
+                adopt(shipped, directory)
+            else:
+                say("Training the learned layer on the labelled situations.")
+                train(spaces, organisations, directory, situations, say=say)
+        learned = Learned.load(directory)
+    return Searcher(index, embedder, settings, multilingual=multilingual, learned=learned)

@@ -1,0 +1,197 @@
+"""Notice when a person may be in danger right now, and the lines to call if so.
+
+Rules over cleaned, lowercased text. A signal counts when it says that someone's life or safety is
+at risk now or within hours (an attack, a threat to kill, being held, thoughts of suicide or
+self-harm). Guards drop signals that are negated ("I am not suicidal"), figurative ("this job is
+killing me"), about the topic rather than a person ("an essay on suicide"), or over and done
+("he attacked me last year"). When in doubt the detector says urgent: a calm banner shown to
+someone who is safe costs far less than a missed person in danger.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.corpus.parse import Corpus, find_phones
+from assistant.safety import rules
+
+EMERGENCY_NUMBER = "112"  # the EU emergency number, free from any phone; the one number not from the corpus
+MAX_CHARS = 20_000  # longer text is read only this far; the searcher itself reads far less
+
+
+@dataclass(frozen=True)
+class Danger:
+    """Whether a situation signals danger right now, and why, in plain words."""
+
+    urgent: bool
+    reason: str | None = None
+    kinds: tuple[str, ...] = ()  # every kind of danger found (rules.PRIORITY, or the taxonomy's kinds)
+
+    @property
+    def kind(self) -> str | None:
+        """The kind the banner speaks to (one of the taxonomy's DANGER_KINDS)."""
+        for kind in KIND_PRIORITY:
+            if kind in {RULE_KINDS.get(k, k) for k in self.kinds}:
+                return kind
+        return None
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    """The corpus's own crisis and consultation line."""
+
+    organisation_id: str
+    organisation: str
+    phone: str
+    website: str | None
+    passage: str
+
+
+def normalise(text: str) -> str:
+    """Lowercase plain words: accents folded, contractions opened, stretched letters shortened, typos mended."""
+    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).lower()
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = re.sub(r"(\w)\1{2,}", r"\1\1", text)  # "pleeeease" -> "pleease", "killll" -> "kill"
+    text = re.sub(r"[^\w'.!?;,\n]+", " ", text)
+    words = [rules.mend(word) for word in re.findall(r"[\w']+|[.!?;,\n]", text)]
+    text = " ".join(words)
+    for pattern, replacement in rules.SHORT_FORMS:
+        text = pattern.sub(replacement, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def clauses(text: str) -> list[str]:
+    """Split normalised text where time or stance can change ("..., but now ...")."""
+    return [c.strip() for c in rules.CLAUSE_BREAK.split(text) if c and c.strip()]
+
+
+def _negated(clause: str, start: int) -> bool:
+    before = clause[:start].split()[-3:]
+    return any(word in rules.NEGATORS for word in before)
+
+
+def _signal(clause: str, whole: str) -> str | None:
+    """The kind of danger a clause signals, after the guards, or None."""
+    past = rules.PAST.search(clause) or (rules.RECOVERED.search(whole) and rules.PAST_VERB.search(clause))
+    if past and not rules.PRESENT.search(clause):
+        return None
+    topical = bool(rules.TOPIC.search(clause))
+    for kind, pattern, personal in rules.SIGNALS:
+        for match in pattern.finditer(clause):
+            if _negated(clause, match.start()):
+                continue
+            if topical and not personal:
+                continue
+            if not personal and not rules.FIRST_PERSON.search(clause):
+                continue
+            if kind == "threat" and rules.IDIOM_THREAT.search(clause) and not rules.VIOLENCE.search(whole):
+                continue
+            return kind
+    return None
+
+
+def detect_danger(text: object) -> Danger:
+    """Whether a situation signals danger to life right now or thoughts of suicide or self-harm.
+
+    Args:
+        text: the situation in the person's own words; anything that is not text is not urgent.
+
+    Returns:
+        A Danger; its reason is a calm sentence that can be shown to the person.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return Danger(False)
+    whole = normalise(text)
+    whole = rules.IDIOMS.sub(" ", whole)
+    kinds = [kind for clause in clauses(whole) if (kind := _signal(clause, whole))]
+    if not kinds and rules.captive_by_signs(whole):
+        kinds = ["captive"]
+    if not kinds:
+        return Danger(False)
+    ordered = tuple(sorted(set(kinds), key=rules.PRIORITY.index))
+    return Danger(True, rules.REASONS[ordered[0]], ordered)
+
+
+# The rules' names for the kinds of danger, in the taxonomy's words; the order in which the banner speaks
+# to them (a child in danger first: the banner then speaks in words a child understands).
+RULE_KINDS = {"attack": "attack_now", "threat": "threat_to_kill", "captive": "captive", "suicide": "suicide",
+              "self_harm": "self_harm"}
+KIND_PRIORITY = ("child_danger", "attack_now", "threat_to_kill", "captive", "suicide", "self_harm")
+KIND_REASONS = {
+    "attack_now": "What you wrote sounds like someone may be hurting you, or trying to get to you, right now.",
+    "threat_to_kill": "What you wrote sounds like someone has threatened to kill.",
+    "captive": "What you wrote sounds like you, or someone else, may be held and not free to leave.",
+    "child_danger": "What you wrote sounds like a child may not be safe right now.",
+    "suicide": "What you wrote sounds like you, or someone close to you, may be thinking of suicide.",
+    "self_harm": "What you wrote sounds like you, or someone close to you, may be hurting themselves.",
+}
+
+
+def assess_danger(text: str, probability: float, threshold: float, learned_kind: str | None) -> Danger:
+    """The rules (a high-precision layer) and the learned detector together: urgent when either says so.
+
+    Args:
+        text: the situation.
+        probability: the learned detector's P(danger now) for it; ``threshold`` its cut-off.
+        learned_kind: the learned detector's most likely kind of danger.
+    """
+    by_rules = detect_danger(text)
+    kinds = [RULE_KINDS.get(k, k) for k in by_rules.kinds]
+    if probability >= threshold and learned_kind and learned_kind not in kinds:
+        kinds.append(learned_kind)
+    if not kinds:
+        return Danger(False)
+    ordered = tuple(sorted(set(kinds), key=KIND_PRIORITY.index))
+    return Danger(True, KIND_REASONS[ordered[0]], ordered)
+
+
+def crisis_line(corpus: Corpus) -> CrisisLine | None:
+    """The consultation line of the organisation whose passages speak of suicide, read from the corpus."""
+    passages_by_org: dict[str, list[str]] = {}
+    for passage in corpus.passages:
+        passages_by_org.setdefault(passage.organisation_id, []).append(passage.text)
+    for organisation in corpus.organisations:
+        texts = passages_by_org.get(organisation.id, [])
+        if not any(re.search(r"suicid", t, re.IGNORECASE) for t in texts):
+            continue
+        for passage in texts:
+            phones = find_phones(passage)
+            if phones and re.search(r"\b(line|helpline|hotline|consultation)\b", passage, re.IGNORECASE):
+                return CrisisLine(organisation.id, organisation.name, phones[0], organisation.website, passage)
+    return None
+
+
+def danger_metrics(path: Path | str) -> dict:
+    """Recall and precision of the detector on a labelled JSONL set of ``{"text", "urgent"}`` lines.
+
+    Returns:
+        ``recall``, ``precision``, the counts ``tp``, ``fp``, ``fn``, ``tn``, and ``misses``: the ids,
+        texts and labels of every wrong call (missed urgent ones first).
+    """
+    tp = fp = fn = tn = 0
+    missed, false_alarms = [], []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        said = detect_danger(item["text"]).urgent
+        wrong = {"id": item.get("_id"), "text": item["text"], "urgent": bool(item["urgent"]), "kind": item.get("kind")}
+        if item["urgent"]:
+            tp, fn = tp + said, fn + (not said)
+            if not said:
+                missed.append(wrong)
+        else:
+            fp, tn = fp + said, tn + (not said)
+            if said:
+                false_alarms.append(wrong)
+    return {
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "misses": missed + false_alarms,
+    }
