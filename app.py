@@ -22,9 +22,9 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 
-from assistant.web import logfilter  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.retrieval.search import Searcher, open_searcher  # noqa: E402
+from assistant.web import logfilter  # noqa: E402
 from assistant.web.api import api_routes  # noqa: E402
 from assistant.web.clients import Limits  # noqa: E402
 from assistant.web.connections import hardened_uvicorn  # noqa: E402

@@ -13,9 +13,9 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import app
-from assistant.web import api
 from assistant.config import Settings
 from assistant.types import Answer
+from assistant.web import api
 from assistant.web.texts import SORRY_TEXT
 
 from .conftest import free_port

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.index import fastpath
 from assistant.config import DEFAULT_MODEL
+from assistant.index import fastpath
 from assistant.index.fastpath import CachedEmbedder, OnnxEmbedder, open_embedder
 from assistant.retrieval.search import Searcher
 

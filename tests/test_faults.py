@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.index import store as index_module
 from assistant.corpus.parse import CorpusError, load_corpus, parse_page
+from assistant.index import store as index_module
 from assistant.index.store import MANIFEST, PASSAGES, VECTORS, IndexProblem, IndexUnreadable, build, load, load_or_build
 
 from .conftest import ROOT, SEED, HashingEmbedder

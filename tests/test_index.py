@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import store as index_module
 from assistant.corpus.parse import CorpusError, load_corpus
+from assistant.index import store as index_module
 from assistant.index.store import (
     MANIFEST,
     PASSAGES,

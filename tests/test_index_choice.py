@@ -7,8 +7,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from assistant.index import store as index_module
 from assistant.corpus.parse import load_corpus
+from assistant.index import store as index_module
 from assistant.index.store import EXACT_LIMIT, build, choose_index, load
 
 

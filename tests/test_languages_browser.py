@@ -159,3 +159,94 @@ def test_no_serious_or_critical_accessibility_violations(chromium, url, locale):
                    if v["impact"] in ("serious", "critical")]
         assert serious == [], (width, serious)
     page.close()
+
+
+TABS = ("tab_find", "tab_browse", "tab_referral", "tab_safety")
+
+
+def tab_labels(page) -> list[str]:
+    return page.locator("#views [role=tab]").evaluate_all("tabs => tabs.map(t => t.textContent.trim())")
+
+
+def assert_in_view_and_tappable(page, locator):
+    """Within the first screen, at least 44x44 px, and the element a finger on its middle would hit."""
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    assert box and box["width"] >= 44 and box["height"] >= 44, box
+    assert 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"], box
+    assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], box
+    hit = locator.evaluate("(e, [x, y]) => e.contains(document.elementFromPoint(x, y))",
+                           [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    assert hit, "something covers it"
+
+
+def test_every_view_is_one_tap_away_on_a_phone_and_keeps_its_label_in_each_language(chromium, url):
+    from assistant.web.strings import text
+
+    page = open_page(chromium, url, "en-GB")
+    assert page.get_by_role("button", name="More tabs").count() == 0  # no overflow menu to open first
+    assert tab_labels(page) == [text(key, "en") for key in TABS]
+    for tab in page.locator("#views [role=tab]").all():
+        assert_in_view_and_tappable(page, tab)
+    page.screenshot(path=str(SHOTS / "phone-375-tabs-en.png"))
+    safety = page.get_by_role("tab", name=text("tab_safety", "en"))
+    safety.click()  # one tap, from the first screen
+    heading = page.locator("#safety-note h2")
+    heading.wait_for(timeout=10_000)
+    box = heading.bounding_box()
+    assert heading.is_visible() and box["y"] + box["height"] <= PHONE["height"]
+    for language in ("lt", "ru", "en", "ru"):  # and back: the labels follow every switch
+        page.select_option("#language-select", language)
+        expected = [text(key, language) for key in TABS]
+        page.wait_for_function("(want) => JSON.stringify([...document.querySelectorAll('#views [role=tab]')]"
+                               ".map(t => t.textContent.trim())) === JSON.stringify(want)", arg=expected,
+                               timeout=10_000)
+        page.screenshot(path=str(SHOTS / f"phone-375-tabs-after-switch-to-{language}.png"))
+    page.get_by_role("tab", name=text("tab_find", "ru")).click()  # a tab opened: Gradio redraws the list
+    page.wait_for_timeout(200)
+    assert tab_labels(page) == [text(key, "ru") for key in TABS]
+    page.get_by_role("tab", name=text("tab_safety", "ru")).click()
+    assert page.locator("#safety-note h2").inner_text() == text("safety_note", "ru").splitlines()[0].lstrip("# ")
+    page.screenshot(path=str(SHOTS / "phone-375-safety-ru.png"))
+    page.close()
+
+
+# The same block's height with every tel: link as plain inline text: equal means the targets leave the lines alone.
+_RHYTHM = """(scope) => {
+  const links = [...document.querySelectorAll(scope + ' a[href^="tel:"]')].filter(a => a.offsetParent);
+  const style = document.createElement('style');
+  style.textContent = 'a[href^="tel:"] { display: inline !important; padding: 0 !important; margin: 0 !important; }';
+  return links.map(a => {
+    const block = a.closest('p, li, h2, h3'), r = a.getBoundingClientRect();
+    const with_targets = block.getBoundingClientRect().height;
+    document.head.appendChild(style);
+    const plain = block.getBoundingClientRect().height;
+    style.remove();
+    return {number: a.textContent, width: r.width, height: r.height, with_targets, plain};
+  });
+}"""
+
+
+def test_tap_targets_in_running_text_keep_the_line_rhythm(chromium, url):
+    from assistant.web.strings import text
+
+    page = open_page(chromium, url, "en-GB")
+    search_with_enter(page, "i want to kill myself tonight")
+    banner = page.locator("#results .urgent-banner")
+    banner.wait_for(timeout=30_000)
+    page.wait_for_timeout(300)  # the scroll to the answer
+    bar = page.locator("#topbar").bounding_box()
+    assert banner.locator("h2").bounding_box()["y"] >= bar["y"] + bar["height"]  # not under Quick exit
+    page.screenshot(path=str(SHOTS / "phone-375-banner-rhythm.png"))
+    checked = page.evaluate(_RHYTHM, "#intro") + page.evaluate(_RHYTHM, "#results")
+    page.get_by_role("tab", name=text("tab_safety", "en")).click()
+    page.locator("#safety-note").wait_for()
+    checked += page.evaluate(_RHYTHM, "#safety-note")
+    page.locator("#safety-note").screenshot(path=str(SHOTS / "phone-375-safety-note-rhythm.png"))
+    numbers = [c["number"] for c in checked]
+    assert numbers.count("112") >= 3 and "8 800 66 366" in numbers  # intro, banner, Safety; the crisis line
+    for link in checked:
+        assert link["width"] >= 44 and link["height"] >= 44, link
+        assert abs(link["with_targets"] - link["plain"]) < 0.5, link  # no gap opened around the number
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]  # nothing sticks out sideways
+    page.close()

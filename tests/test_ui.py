@@ -177,12 +177,58 @@ def test_the_api_answer_carries_urgent(handlers):
 
 
 def test_evaluator_runs_the_suite_or_says_it_is_not_available(handlers, monkeypatch):
-    if "assistant.evaluation.metrics" in sys.modules or (ROOT / "assistant" / "evaluation.py").exists():
-        table, breakdown, misses, danger = handlers.evaluate()
-        assert "|" in table and "recall" in danger
-    monkeypatch.setitem(sys.modules, "assistant.evaluation.metrics", None)  # as if it were not there
-    table, *_, danger = handlers.evaluate()
-    assert table == EVALUATION_MISSING and "precision" in danger
+    figure, table, breakdown, _, danger, _ = handlers.evaluate("bundled-test")
+    assert "<img" in figure and "held out from the rules, trained on by learned" in figure
+    assert "<table" in table and "<table" in breakdown and "recall" in danger
+    monkeypatch.setitem(sys.modules, "assistant.evaluation.evaluator", None)  # as if it were not there
+    _, table, _, _, danger, _ = handlers.evaluate()
+    assert EVALUATION_MISSING in table and "precision" in danger
+
+
+def test_the_evaluator_never_offers_a_held_out_set(handlers):
+    from assistant.evaluation.evaluator import choices
+    from assistant.learning.situations import HELD_OUT
+
+    offered = [name for _, name in choices()]
+    assert offered == ["bundled-dev", "bundled-test", "blind", "blind2", "blind3", "blind4"]
+    for name in (*HELD_OUT, "heldout_en/../blind", "bundled", "", None):
+        _, table, *rest = handlers.evaluate(name)
+        assert table == "<p>That judged set is not offered here.</p>" and not any(rest)
+
+
+def _downloads(html: str) -> dict[str, bytes]:
+    import base64
+
+    return {name: base64.b64decode(data) for name, data in
+            re.findall(r'download="([^"]+)" href="data:[^,]+;base64,([^"]+)"', html)}
+
+
+def test_the_evaluator_names_organisations_and_categories_and_offers_its_files(handlers):
+    from assistant.evaluation.evaluator import offered
+    from assistant.evaluation.metrics import split_of
+
+    organisations = handlers.searcher.index.corpus.organisations
+    figure, _, breakdown, misses, _, downloads = handlers.evaluate("bundled-dev")
+    assert "tuned on" in figure and "<table" in misses
+    shown = breakdown + misses
+    assert not any(o.id in shown for o in organisations)  # ids such as lt-ministry-of-justice
+    assert "consular_abroad" not in shown and "help abroad (consular)" in shown
+    assert any(o.name in misses for o in organisations)
+    files = _downloads(downloads)
+    modes = handlers.searcher.modes_for_evaluation()
+    dev = {q.id for q in offered("bundled-dev").load()[0]}
+    assert dev and all(split_of(q) == "dev" for q in dev)
+    assert set(files) == {"bundled-dev-report.md", "bundled-dev-metrics.png",
+                          *(f"bundled-dev-run-{m}.trec" for m in modes)}
+    report = files["bundled-dev-report.md"].decode()
+    assert "## What this set is" in report and "Bundled set, dev half: tuned on." in report
+    assert "![metrics](bundled-dev-metrics.png)" in report and not any(o.id in report.split("## Worst")[1]
+                                                                       .split("##")[0] for o in organisations)
+    assert files["bundled-dev-metrics.png"].startswith(b"\x89PNG")
+    for mode in modes:
+        lines = files[f"bundled-dev-run-{mode}.trec"].decode().splitlines()
+        assert lines and all(re.fullmatch(rf"\S+ Q0 [\w-]+ \d+ -?\d+\.\d+ {mode}", line) for line in lines)
+        assert {line.split()[0] for line in lines} <= dev  # the dev half only: the test half stays apart
 
 
 def test_the_evaluator_is_an_app_of_its_own_never_in_the_public_one(handlers):
@@ -218,5 +264,5 @@ def test_a_failing_evaluation_is_a_message(handlers, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(evaluation, "run_suite", broken)
-    table, *_ = handlers.evaluate()
-    assert table == "The evaluation could not run (RuntimeError)."
+    _, table, *_ = handlers.evaluate()
+    assert table == "<p>The evaluation could not run (RuntimeError).</p>"

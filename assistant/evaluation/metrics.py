@@ -27,6 +27,17 @@ EVALDATA = Path(__file__).resolve().parent.parent / "evaldata"
 METRICS = ("nDCG@3", "nDCG@5", "MRR", "Success@1", "Recall@3")
 _GRADED = {"ndcg_cut_3": "nDCG@3", "ndcg_cut_5": "nDCG@5"}
 _MOST_NEEDED = {"recip_rank": "MRR", "success_1": "Success@1", "recall_3": "Recall@3"}
+# The judged sets' categories and styles as a person names them (``GUIDELINES.md``), for tables people read.
+CATEGORY_NAMES = {
+    "child_abuse": "child abuse", "compensation": "compensation", "consular_abroad": "help abroad (consular)",
+    "crisis_suicide": "crisis and suicide", "domestic_violence": "domestic violence", "legal_aid": "legal aid",
+    "migrants": "migrants", "missing_persons": "missing persons", "protection_threats": "protection from threats",
+    "shelter_material_help": "shelter and material help",
+    "trafficking_sexual_exploitation": "trafficking and sexual exploitation", "out_of_scope": "out of scope"}
+STYLE_NAMES = {
+    "victim_short": "victim, short", "victim_long": "victim, long", "victim_typo": "victim, with typos",
+    "caseworker": "caseworker", "keyword": "keywords", "third_party": "someone writing for another",
+    "child_writer": "a child writing"}
 
 
 @dataclass(frozen=True)
@@ -114,13 +125,18 @@ def randomization_test(a: np.ndarray, b: np.ndarray, trials: int = 10_000, seed:
     return float((extreme + 1) / (trials + 1))
 
 
-def write_trec_run(run: dict[str, dict[str, float]], path: Path, tag: str) -> None:
-    """``qid Q0 org_id rank score tag``, readable by trec_eval and every tool that reads its runs."""
+def trec_run_text(run: dict[str, dict[str, float]], tag: str) -> str:
+    """``qid Q0 org_id rank score tag`` lines, readable by trec_eval and every tool that reads its runs."""
     lines = []
     for qid, scores in run.items():
         for rank, (org, score) in enumerate(sorted(scores.items(), key=lambda kv: -kv[1]), start=1):
             lines.append(f"{qid} Q0 {org} {rank} {score:.6f} {tag}")
-    path.write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def write_trec_run(run: dict[str, dict[str, float]], path: Path, tag: str) -> None:
+    """The run as a TREC file (see ``trec_run_text``)."""
+    path.write_text(trec_run_text(run, tag))
 
 
 def load_trec_run(path: Path | str) -> dict[str, dict[str, float]]:
@@ -184,8 +200,12 @@ class SuiteResult:
                      "(paired randomization test, 10,000 trials, p < 0.05).")
         return "\n".join(lines)
 
-    def breakdown_markdown(self) -> str:
-        """nDCG@3 and Success@1 per category and per style, first and last configuration side by side."""
+    def breakdown_markdown(self, names: dict[str, str] | None = None) -> str:
+        """nDCG@3 and Success@1 per category and per style, first and last configuration side by side.
+
+        ``names``: how to show a category or style (its key when missing).
+        """
+        names = names or {}
         first, last = self.baseline, self.final
         out = []
         facets = ["category", "style"] + (["language"] if len({q.language for q in self.queries}) > 1 else [])
@@ -199,7 +219,7 @@ class SuiteResult:
             out.append("|---|---|---|---|---|---|")
             for name, members in sorted(groups.items(), key=lambda g: self.means(last, g[1])["nDCG@3"]):
                 a, b = self.means(first, members), self.means(last, members)
-                out.append(f"| {name} | {len(members)} | {a['nDCG@3']:.3f} | {b['nDCG@3']:.3f} | "
+                out.append(f"| {names.get(name, name)} | {len(members)} | {a['nDCG@3']:.3f} | {b['nDCG@3']:.3f} | "
                            f"{a['Success@1']:.3f} | {b['Success@1']:.3f} |")
             out.append("")
         return "\n".join(out)
@@ -223,11 +243,14 @@ class SuiteResult:
                 found.append((by_id[qid], expected, returned))
         return found
 
-    def misses_markdown(self, limit: int = 20) -> str:
+    def misses_markdown(self, limit: int = 20, names: dict[str, str] | None = None) -> str:
+        """The worst misses of the final mode. ``names``: how to show an organisation id or a category."""
+        names = names or {}
         rows = ["| query | category | expected first | returned (top 3) |", "|---|---|---|---|"]
         for query, expected, returned in self.misses()[:limit]:
             text = query.text.replace("|", "/")
-            rows.append(f"| {text} | {query.category} | {', '.join(expected)} | {', '.join(returned)} |")
+            shown = [", ".join(names.get(o, o) for o in orgs) for orgs in (expected, returned)]
+            rows.append(f"| {text} | {names.get(query.category, query.category)} | {shown[0]} | {shown[1]} |")
         return "\n".join(rows) if len(rows) > 2 else "No misses: every query had a most-needed organisation first."
 
 

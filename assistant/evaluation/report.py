@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from assistant.evaluation.metrics import METRICS, SuiteResult, write_trec_run
 
@@ -37,27 +37,42 @@ def other_language_summary(searcher, queries: list) -> dict[str, Any]:
                 searcher.index.corpus.organisations) for a in answers)}
 
 
-def plot(result: SuiteResult, path: Path) -> None:
-    """A grouped bar chart: each metric, each mode."""
+def plot(result: SuiteResult, path: Path | BinaryIO, title: str | None = None, tall: bool = False) -> None:
+    """A grouped bar chart of each metric and mode, as a PNG file (or into a binary stream).
+
+    ``tall``: bars across, metrics down, for a phone held upright (the wide one is unreadable at 375 px).
+    """
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
+    fig, ax = plt.subplots(figsize=(4.4, 7.0) if tall else (9, 4.2), dpi=110)
     width = 0.8 / len(result.modes)
     for i, mode in enumerate(result.modes):
         means = result.means(mode)
-        xs = [m + i * width for m in range(len(METRICS))]
-        ax.bar(xs, [means[m] for m in METRICS], width, label=mode)
-    ax.set_xticks([m + width * (len(result.modes) - 1) / 2 for m in range(len(METRICS))], METRICS)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("mean over judged queries")
-    ax.set_title(f"Ranking quality by mode ({result.split} queries, n={len(result.ids)})")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(axis="y", alpha=0.3)
+        places = [m + i * width for m in range(len(METRICS))]
+        (ax.barh if tall else ax.bar)(places, [means[m] for m in METRICS], width, label=mode)
+    ticks = [m + width * (len(result.modes) - 1) / 2 for m in range(len(METRICS))]
+    if tall:
+        ax.set_yticks(ticks, METRICS)
+        ax.invert_yaxis()  # the first metric and the first mode on top, as the table reads
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("mean over judged queries")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    else:
+        ax.set_xticks(ticks, METRICS)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("mean over judged queries")
+        ax.legend(loc="lower right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    title = title or f"Ranking quality by mode ({result.split} queries, n={len(result.ids)})"
+    ax.set_title(textwrap.fill(title, 44 if tall else 100), fontsize=10 if tall else None)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, format="png", bbox_inches="tight" if tall else None)
     plt.close(fig)
 
 
@@ -76,16 +91,26 @@ def write_report(result: SuiteResult, out_dir: Path, manifest: Any = None,
         **(extra or {}),
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    path = out_dir / "report.md"
+    path.write_text(report_markdown(result, summary["written_at"], manifest, extra))
+    return path
+
+
+def report_markdown(result: SuiteResult, written_at: str, manifest: Any = None, extra: dict[str, Any] | None = None,
+                    about: str | None = None, names: dict[str, str] | None = None, prefix: str = "") -> str:
+    """The report as Markdown. ``about``: what the judged set is and what it was used for; ``names``: how
+    organisations, categories and styles are shown; ``prefix``: of the plot's and the runs' file names."""
     lines = [
         "# Relevance evaluation report", "",
-        f"Written {summary['written_at']}. Queries: {len(result.ids)} ({result.split} split). "
+        f"Written {written_at}. Queries: {len(result.ids)} ({result.split} split). "
         "nDCG uses the judgments as gains (0, 1, 2) with a log2(rank + 1) discount; MRR, Success@1 and "
         "Recall@3 count the organisations judged 2 (the one this person most needs). Metrics by "
         "pytrec_eval (trec_eval's code).", "",
+        *(["## What this set is", "", about, ""] if about else []),
         "## Metrics", "", result.table_markdown(), "",
-        "![metrics](metrics.png)", "",
-        "## By category and style (weakest first)", "", result.breakdown_markdown(),
-        f"## Worst misses of `{result.final}`", "", result.misses_markdown(), "",
+        f"![metrics]({prefix}metrics.png)", "",
+        "## By category and style (weakest first)", "", result.breakdown_markdown(names),
+        f"## Worst misses of `{result.final}`", "", result.misses_markdown(names=names), "",
     ]
     for title, key in (("Out-of-scope situations", "out_of_scope"), ("Other languages", "other_language"),
                        ("Danger detector", "danger")):
@@ -94,7 +119,5 @@ def write_report(result: SuiteResult, out_dir: Path, manifest: Any = None,
             lines += [f"## {title}", "", "```json", json.dumps(value, indent=1, default=str), "```", ""]
     if manifest is not None:
         lines += ["## Index manifest", "", "```json", json.dumps(asdict(manifest), indent=1), "```", ""]
-    lines += ["Runs in TREC format: " + ", ".join(f"`run-{m}.trec`" for m in result.modes) + "."]
-    path = out_dir / "report.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    lines += ["Runs in TREC format: " + ", ".join(f"`{prefix}run-{m}.trec`" for m in result.modes) + "."]
+    return "\n".join(lines) + "\n"

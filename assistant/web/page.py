@@ -120,9 +120,11 @@ window.__helpStrings = __STRINGS__;
     .observe(document.documentElement, {childList: true, subtree: true});
   // The language switch: Gradio's own locale (its gr.I18n strings), then the few words Gradio does not redraw.
   function relabel() {
-    const tabs = ['tab_find', 'tab_browse', 'tab_referral', 'tab_safety'];
-    document.querySelectorAll('button[role="tab"]').forEach(function (b, i) {
-      const label = tabs[i] && words(tabs[i]); if (label && b.textContent !== label) b.textContent = label; });
+    // Gradio does not redraw tab labels on a locale change: each tab is found by its id, not its place.
+    const tabs = {find: 'tab_find', browse: 'tab_browse', referral: 'tab_referral', safety: 'tab_safety'};
+    document.querySelectorAll('button[role="tab"][data-tab-id]').forEach(function (b) {
+      const key = tabs[b.dataset.tabId], label = key && words(key);
+      if (label && b.textContent !== label) b.textContent = label; });
     document.querySelectorAll('[data-words]').forEach(function (e) {
       const label = words(e.dataset.words); if (e.textContent !== label) e.textContent = label; });
     markButtons();
@@ -171,13 +173,19 @@ button[role="tab"][aria-selected="true"] { color: #1d4ed8 !important; }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
 .gradio-container { padding-top: 68px !important; }
+/* Scrolled to after a search: the urgent banner's first line must land below the bar, not under it. */
+#results { scroll-margin-top: 72px; }
 #ui-language, #referral-order { display: none !important; }
 #char-count { min-height: 1.2em; margin: 0; }
 #char-count.over { color: #8a1c1c; font-weight: 700; }
 #enter-hint p { margin: 0; font-size: .95em; }
 .example { text-align: left !important; justify-content: flex-start !important; min-height: 44px; white-space: normal !important; }
-a[href^="tel:"] { display: inline-flex !important; align-items: center; justify-content: center; min-height: 44px;
-  min-width: 44px; padding: 0 6px !important; box-sizing: border-box; white-space: nowrap; }
+/* Every phone number is a tap target of at least 44x44 px that keeps the line's rhythm: the padding reaches
+   into the lines above and below and the negative margins give that space back, so the number sits where
+   plain text would (an inline-block's margin box is what its line makes room for). */
+a[href^="tel:"] { display: inline-block !important; min-width: 44px; box-sizing: border-box; text-align: center;
+  white-space: nowrap; padding: 12px 10px !important; margin: -12px -10px !important;  /* where lh is unknown */
+  padding: max(12px, calc(22.5px - 0.5lh)) 10px !important; margin: min(-12px, calc(0.5lh - 22.5px)) -10px !important; }
 .add-referral, #referral-tools button { min-height: 44px; padding: 0 14px; border: 2px solid #1d4ed8; border-radius: 6px;
   background: #fff; color: #1d4ed8; font-weight: 600; cursor: pointer; }
 .add-referral[aria-pressed="true"] { background: #1d4ed8; color: #fff; }
@@ -196,6 +204,18 @@ a[href^="tel:"] { display: inline-flex !important; align-items: center; justify-
 .tags li { border: 1px solid #595959; border-radius: 12px; padding: 0 8px; font-size: .85em; }
 mark { background: #ffe08a; color: #000; }
 .notice { font-weight: 600; }
+#views button[role="tab"] { min-height: 44px; }
+/* The Evaluator: every table scrolls sideways in its own region, and no word is broken inside a cell. */
+.table-scroll { overflow-x: auto; max-width: 100%; margin: 8px 0 16px; }
+.table-scroll:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
+.table-scroll table { border-collapse: collapse; width: auto; min-width: 0; margin: 0; }
+.table-scroll th, .table-scroll td { border: 1px solid #767676; padding: 4px 8px; text-align: left;
+  vertical-align: top; overflow-wrap: normal; word-break: normal; hyphens: none; }
+.table-scroll td.words { min-width: 11em; max-width: 28em; }
+#evaluation-figure figure { margin: 0; }
+#evaluation-figure img { max-width: 100%; height: auto; border: 1px solid #767676; }
+#evaluation-figure figcaption, #evaluation-about { max-width: 60em; }
+.evaluation-downloads a { display: inline-block; min-height: 44px; line-height: 44px; margin-right: 16px; }
 """
 
 # Gradio rewrites selectors inside @media blocks of ``css`` to its own scope, so "body *" would match
@@ -205,8 +225,14 @@ MEDIA_CSS = """<style>
   /* On a phone the box and its button must fit on the first screen, under the short introduction. */
   #intro h2 { font-size: 1.15em !important; margin: 0 0 4px !important; }
   #intro p { margin: 4px 0 !important; line-height: 1.35; }
-  #situation textarea { min-height: 4.5em; } }
-#char-count:empty { display: none; }
+  #situation textarea { min-height: 4.5em; }
+  /* Every view one tap away: the tabs wrap into two columns instead of hiding behind a "More tabs" menu. */
+  #views [role="tablist"] { display: grid !important; grid-template-columns: 1fr 1fr; column-gap: 4px; }
+  #views button[role="tab"] { white-space: normal !important; line-height: 1.2; padding: 2px 6px !important; }
+  /* Gradio's 32 px each side leaves a phone 299 of its 375 px: keep the width for the words. */
+  .gradio-container .main.fillable { padding-left: 4px !important; padding-right: 4px !important; } }
+/* An empty count takes no room (nor the column's gap) but stays in place: a screen reader hears it fill. */
+#char-count-box:has(#char-count:empty) { position: absolute !important; width: 1px; height: 1px; overflow: hidden; }
 @media print {
   body * { visibility: hidden !important; }
   #referral-print, #referral-print * { visibility: visible !important; }

@@ -44,6 +44,7 @@ class Handlers:
         self.filters = used_tags(self.tags)
         self.line = crisis_line(corpus)
         self.max_chars = searcher.settings.max_chars
+        self._danger: dict | None = None  # the Evaluator's danger figures, once computed
 
     def _bounded(self, text: object) -> str:
         # The searcher cuts to max_chars and says so; this only bounds the work on huge input.
@@ -118,19 +119,26 @@ class Handlers:
         return (markdown, gr.DownloadButton(value=str(path), visible=bool(referrals)),
                 referral_html(referrals, language=language))
 
-    def evaluate(self) -> tuple[str, str, str, str]:
-        """The evaluation suite's tables, breakdown and misses, and the danger detector's figures."""
+    def evaluate(self, set_name: str = "bundled-test") -> tuple[str, str, str, str, str, str]:
+        """One offered judged set through every ranking mode: the figure with what the set was used for, the
+        tables (organisations and categories by name), the danger detector's figures and the files to download."""
         try:
-            from assistant.evaluation.metrics import EVALDATA, run_suite
-
-            result = run_suite(self.searcher)
-            tables = result.table_markdown(), result.breakdown_markdown(), result.misses_markdown()
-        except (ImportError, AttributeError):
-            return EVALUATION_MISSING, "", "", _danger_markdown()
+            from assistant.evaluation.evaluator import danger_check, evaluate_set, offered
+        except ImportError:
+            return "", f"<p>{EVALUATION_MISSING}</p>", "", "", _danger_rules_html(), ""
+        try:
+            chosen = offered(set_name)
+        except KeyError:  # never a held-out set, nor a name the page did not offer
+            return "", "<p>That judged set is not offered here.</p>", "", "", "", ""
+        try:
+            if self._danger is None:  # the same labelled lines every run: checked once
+                self._danger = danger_check(self.searcher)
+            view = evaluate_set(self.searcher, chosen.name, self._danger)
         except Exception as error:  # noqa: BLE001 - an evaluator sees a message, not a traceback
             log.error("evaluation failed: %s", type(error).__name__)
-            return f"The evaluation could not run ({type(error).__name__}).", "", "", _danger_markdown()
-        return (*tables, _danger_markdown(EVALDATA / "danger.jsonl"))
+            return "", f"<p>The evaluation could not run ({type(error).__name__}).</p>", "", "", "", ""
+        danger = view.danger or _danger_rules_html()  # no learned layer: the rules alone
+        return view.figure, view.table, view.breakdown, view.misses, danger, view.downloads
 
     def search(self, situation: str) -> dict[str, Any]:
         """Rank organisations for a situation; the same JSON object as ``assistant search --json``."""
@@ -156,12 +164,13 @@ def _fresh_folder(keep_seconds: int = 900) -> str:
     return tempfile.mkdtemp(dir=home)
 
 
-def _danger_markdown(path=None) -> str:
+def _danger_rules_html(path=None) -> str:
     path = Path(path) if path else EVALDATA / "danger.jsonl"
     m = danger_metrics(path)
-    return (f"**Danger detector** on {m['tp'] + m['fn'] + m['fp'] + m['tn']} labelled situations: "
+    lines = m["tp"] + m["fn"] + m["fp"] + m["tn"]
+    return (f"<p><strong>The danger rules alone</strong> on {lines} labelled situations: "
             f"recall {m['recall']:.3f}, precision {m['precision']:.3f} "
-            f"(missed {m['fn']}, false alarms {m['fp']}).")
+            f"(missed {m['fn']}, false alarms {m['fp']}).</p>")
 
 
 def _filters(h: Handlers, prefix: str, i18n: gr.I18n) -> tuple[gr.CheckboxGroup, gr.CheckboxGroup]:
@@ -205,12 +214,13 @@ def build_blocks(searcher: Searcher) -> gr.Blocks:
         # Slots the page's script fills: the interface language and the referral list's order (hidden by CSS).
         interface = gr.Textbox("en", elem_id="ui-language", label="ui-language", container=False)
         order = gr.Textbox("[]", elem_id="referral-order", label="referral-order", container=False)
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap", elem_id="views"):
             with gr.Tab(i18n("tab_find"), id="find"):
                 situation = gr.Textbox(label=i18n("situation_label"), lines=3, max_lines=12, elem_id="situation",
                                        placeholder=i18n("situation_placeholder"))
                 gr.Markdown(i18n("enter_hint"), elem_id="enter-hint")
-                gr.HTML(f'<p id="char-count" aria-live="polite" data-max="{h.max_chars}"></p>', padding=False)
+                gr.HTML(f'<p id="char-count" aria-live="polite" data-max="{h.max_chars}"></p>', padding=False,
+                        elem_id="char-count-box")
                 button = gr.Button(i18n("find_button"), variant="primary", elem_id="find-button")
                 gr.Markdown(i18n("examples_label"), elem_id="examples-label")
                 examples = [gr.Button(i18n(f"example_{n}"), elem_id=f"example-{n}", elem_classes="example",
@@ -258,14 +268,18 @@ I18N = gr.I18n(**gradio_translations())
 def build_evaluator(searcher: Searcher) -> gr.Blocks:
     """The Evaluator on its own, for ``python app.py --evaluator`` on localhost: never part of the public app.
 
-    One run costs about two CPU-seconds, so a stranger who could start it could keep the machine busy.
+    One run costs a few CPU-seconds, so a stranger who could start it could keep the machine busy.
     """
+    from assistant.evaluation.evaluator import DEFAULT_SET, choices
+
     h = Handlers(searcher)
     with gr.Blocks(title="Help finder: evaluator", analytics_enabled=False) as demo:
-        gr.Markdown("## Evaluator\nRuns the bundled judged queries through each ranking mode, "
-                    "and the danger detector over its labelled situations.")
-        run = gr.Button("Run the evaluation", elem_id="run-evaluation")
-        table, breakdown, misses, danger = (gr.Markdown(elem_id=f"evaluation-{n}")
-                                             for n in ("table", "breakdown", "misses", "danger"))
-        run.click(h.evaluate, None, [table, breakdown, misses, danger], api_visibility="private")
+        gr.Markdown("# Evaluator\nRuns one judged set through each ranking mode, and the danger detector over "
+                    "its labelled situations. Each set says whether it was tuned on; the held-out sets are not "
+                    "offered (their one run is in the README).", elem_id="evaluator-intro")
+        which = gr.Radio(choices(), value=DEFAULT_SET, label="Judged set", elem_id="query-set")
+        run = gr.Button("Run the evaluation", elem_id="run-evaluation", variant="primary")
+        shown = [gr.HTML(elem_id=f"evaluation-{n}", padding=False)
+                 for n in ("figure", "table", "breakdown", "misses", "danger", "downloads")]
+        run.click(h.evaluate, [which], shown, api_visibility="private")
     return demo
