@@ -23,6 +23,8 @@ from assistant.learning.learned import (
     NEED_PRECISION,
     OUT_OF_SCOPE_SLIP,
     C,
+    NEIGHBOUR_SHARPNESS,
+    NEIGHBOURS,
     Heads,
     Learned,
     heads_info,
@@ -137,7 +139,8 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
     info: dict = {"format_version": FORMAT_VERSION, "training_fingerprint": fingerprint(situations),
                   "situations": len(situations), "sources": sorted({s.source for s in situations}),
                   "organisations": list(organisations),
-                  "models": {}, "spaces": {}, "thresholds": {}, "C": C}
+                  "models": {}, "spaces": {}, "thresholds": {}, "C": C,
+                  "neighbours": {"k": NEIGHBOURS, "sharpness": NEIGHBOUR_SHARPNESS}}
     for space, embedders in spaces.items():
         vectors = features(embedders, texts, directory)
         full = train_heads(space, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS)

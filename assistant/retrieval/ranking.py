@@ -8,7 +8,8 @@
               the model does not read gets every organisation, unranked, and says why (the rules'
               best, kept as a baseline)
     learned   what the learned layer (assistant.learning.learned) reads from the situation's vector: P(this
-              organisation is the one to go to) + EVIDENCE_WEIGHT x the soft evidence; other
+              organisation is the one to go to) + NEIGHBOUR_WEIGHT x where the nearest labelled
+              situations were sent + EVIDENCE_WEIGHT x the soft evidence; other
               languages through the multilingual model (the default)
 
 Weights were chosen on the "dev" half of the judged queries only (``assistant.evaluation.metrics.split_of``);
@@ -26,6 +27,9 @@ DEFAULT_MODE = "learned"
 # How much the passages' own match counts beside the learned probability (cosine points per unit of
 # probability), chosen by grouped cross-validation on the training situations (benchmarks/learning.py).
 EVIDENCE_WEIGHT = 0.5
+# How much the nearest labelled situations' choice counts beside them (the same cross-validation,
+# benchmarks/heads.py): P(first) + NEIGHBOUR_WEIGHT x neighbours + EVIDENCE_WEIGHT x evidence.
+NEIGHBOUR_WEIGHT = 1.0
 SOFTMAX_SHARPNESS = 20.0  # t in log(mean(exp(t * s))) / t; large t -> max, small t -> mean
 # Cosine points for an organisation that holds all of the corpus's text about a need found in the
 # situation. Chosen on the dev half: 0.6-1.5 is a plateau (dev nDCG@3 0.936-0.944); 0.8 keeps the

@@ -26,6 +26,7 @@ from assistant.retrieval.query import EmptyQuery, check_query, clean
 from assistant.retrieval.ranking import (
     DEFAULT_MODE,
     EVIDENCE_WEIGHT,
+    NEIGHBOUR_WEIGHT,
     MODES,
     NOTHING_FITS_BELOW,
     STEPS,
@@ -249,16 +250,21 @@ class Searcher:
 
     def understand(self, text: str, space: Space) -> tuple[np.ndarray, dict]:
         """The situation's vector in the space's index and what the learned heads read from it (from the
-        vectors of every model the space reads): organisation probabilities (in
-        corpus order; 0 for organisations the heads never saw), need probabilities, P(out of scope),
+        vectors of every model the space reads): organisation probabilities and where the nearest labelled
+        situations were sent (in corpus order; 0 for organisations the heads never saw), need probabilities, P(out of scope),
         P(danger now) and the most likely kind of danger."""
         heads = self.learned.heads[space.name]
         own, vector = space.features(text)
-        organisation_p = heads.organisations(vector)[0]
         columns = self._head_columns[space.name]
-        by_org = np.where(columns >= 0, organisation_p[np.maximum(columns, 0)], 0.0)
+
+        def by_organisation(p: np.ndarray) -> np.ndarray:  # corpus order; 0 for what training never saw
+            return np.where(columns >= 0, p[np.maximum(columns, 0)], 0.0)
+
+        by_org = by_organisation(heads.organisations(vector)[0])
+        neighbours = by_organisation(heads.neighbours(vector)[0]) if heads.neighbours is not None \
+            else np.zeros(len(columns))
         kinds = heads.danger_kind(vector)[0]
-        return own, {"organisations": by_org, "needs": heads.needs(vector)[0],
+        return own, {"organisations": by_org, "neighbours": neighbours, "needs": heads.needs(vector)[0],
                         "need_thresholds": heads.needs.thresholds,
                         "out_of_scope": float(heads.out_of_scope(vector)[0, 0]),
                         "out_of_scope_threshold": float(heads.out_of_scope.thresholds[0]),
@@ -273,7 +279,7 @@ class Searcher:
             language = read["language"]  # texting the detector is unsure of: the learned head knows the writers
         passage_scores = self._scores_for(space.index, vector)
         evidence = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=True)
-        scores = read["organisations"] + EVIDENCE_WEIGHT * evidence
+        scores = read["organisations"] + NEIGHBOUR_WEIGHT * read["neighbours"] + EVIDENCE_WEIGHT * evidence
         danger = assess_danger(checked.text, read["danger"], read["danger_threshold"], read["danger_kind"])
         # "Thoughts of suicide" is said exactly when the danger detector says so, and the banner with it.
         suicidal = bool({"suicide", "self_harm"} & set(danger.kinds))
