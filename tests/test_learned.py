@@ -16,6 +16,7 @@ from assistant.learning.learned import (
     precision_threshold,
     recall_threshold,
     sigmoid_targets,
+    train_neighbours,
 )
 from assistant.learning.situations import HELD_OUT, Situation, fingerprint, text_key, training_situations
 from assistant.learning.training import is_current, train
@@ -88,11 +89,31 @@ def test_training_is_deterministic_and_retrains_when_a_label_changes(tmp_path, f
     loaded = Learned.load(tmp_path / "a")
     vector = fake_embedder.embed(["org-b situation number 1 words"])
     assert ORGS[int(np.argmax(loaded.heads["primary"].organisations(vector)))] == "org-b"
+    stored = loaded.heads["primary"].neighbours  # saved in half precision, read back with its settings
+    assert stored is not None and ORGS[int(np.argmax(stored(vector)))] == "org-b"
     assert is_current(tmp_path / "a", spaces, ORGS, situations)
     changed = [situations[0].__class__(**{**situations[0].__dict__, "grades": {"org-c": 2}})] + situations[1:]
     assert fingerprint(changed) != fingerprint(situations)
     assert not is_current(tmp_path / "a", spaces, ORGS, changed)
     assert not is_current(tmp_path / "a", spaces, ("org-a",), situations)
+
+
+def test_neighbours_follow_the_nearest_labelled_situations():
+    """Where the nearest judged situations were sent, by cosine: grade 1 counts a little, out-of-scope and
+    unjudged lines not at all, and the nearest few decide."""
+    def situation(i, grades, in_scope=True):
+        return Situation(f"s{i}", f"text {i}", "test", "en", "victim_short",
+                         "x" if in_scope else "out_of_scope", (), grades)
+
+    vectors = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0, 1], [0, 0.9, 0.1]], dtype=np.float32)
+    situations = [situation(0, {"org-a": 2}), situation(1, {"org-a": 2, "org-b": 1}), situation(2, {"org-b": 2}),
+                  situation(3, {}, in_scope=False), situation(4, None)]
+    near = train_neighbours(vectors, situations, ORGS)
+    assert len(near.vectors) == 3  # the out-of-scope and unjudged lines are not neighbours
+    assert np.allclose(near.targets.sum(axis=1), 1) and np.allclose(near.targets[1], [1 / 1.3, 0.3 / 1.3, 0])
+    p = near(np.array([[2.0, 0.1, 0], [0, 3.0, 0]]))  # any length: compared by cosine
+    assert np.allclose(p.sum(axis=1), 1)
+    assert p[0, 0] > 0.8 and p[1, 1] > 0.99  # the nearest decide; a far one barely counts
 
 
 def test_sigmoid_targets_mask_what_was_not_labelled():
@@ -133,3 +154,9 @@ def test_a_held_out_file_in_the_training_folder_is_refused(tmp_path):
     (tmp_path / "train" / "heldout_en.jsonl").write_text('{"id": "x", "text": "y"}\n')
     with pytest.raises(ValueError, match="held-out"):
         training_situations(tmp_path)
+
+
+def test_every_held_out_folder_is_refused_for_training():
+    """A new held-out set is covered the day it is added: every evaldata folder named heldout* is in HELD_OUT."""
+    folders = {p.name for p in EVALDATA.iterdir() if p.is_dir() and p.name.startswith("heldout")}
+    assert folders and folders <= set(HELD_OUT), folders - set(HELD_OUT)

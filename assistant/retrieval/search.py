@@ -26,8 +26,8 @@ from assistant.retrieval.query import EmptyQuery, check_query, clean
 from assistant.retrieval.ranking import (
     DEFAULT_MODE,
     EVIDENCE_WEIGHT,
-    NEIGHBOUR_WEIGHT,
     MODES,
+    NEIGHBOUR_WEIGHT,
     NOTHING_FITS_BELOW,
     STEPS,
     Step,

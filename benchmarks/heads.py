@@ -1,0 +1,133 @@
+"""What reads a situation's vector best: the linear heads, the nearest labelled situations, a small MLP.
+
+    python benchmarks/heads.py [--folds 5] [--no-mlp]
+
+Grouped cross-validation (folds are whole source files: every situation is predicted without any line from
+its own writer), on the training situations only (the held-out sets are never read). For each reader,
+Success@1 and nDCG@3 of the organisation ranking, English (the [MiniLM; e5] vectors) and other languages
+(e5) apart, each with the passages' soft evidence added at EVIDENCE_WEIGHT as the search does. Writes
+benchmarks/results/heads-<time>.json. The MLP (PyTorch, one hidden layer) is measured, not served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from learning import ranking_metrics  # noqa: E402
+
+from assistant.config import Settings  # noqa: E402
+from assistant.learning.learned import GRADE_WEIGHT, C, train_neighbours, train_organisations  # noqa: E402
+from assistant.learning.situations import training_situations  # noqa: E402
+from assistant.learning.training import _vector_cache, situation_vectors  # noqa: E402
+from assistant.retrieval.ranking import EVIDENCE_WEIGHT, organisation_scores  # noqa: E402
+from assistant.retrieval.search import open_searcher  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def mlp(x: np.ndarray, targets: np.ndarray, hidden: int = 512, epochs: int = 60, seed: int = 0):
+    """A one-hidden-layer network on soft targets (the grades as a distribution), AdamW, dropout."""
+    import torch
+
+    torch.manual_seed(seed)
+    xt, yt = torch.tensor(x, dtype=torch.float32), torch.tensor(targets, dtype=torch.float32)
+    net = torch.nn.Sequential(torch.nn.Dropout(0.1), torch.nn.Linear(x.shape[1], hidden), torch.nn.GELU(),
+                              torch.nn.Dropout(0.3), torch.nn.Linear(hidden, targets.shape[1]))
+    optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
+    for _ in range(epochs):
+        net.train()
+        order = torch.randperm(len(xt))
+        for start in range(0, len(xt), 64):
+            batch = order[start:start + 64]
+            loss = -(yt[batch] * torch.log_softmax(net(xt[batch]), 1)).sum(1).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    net.eval()
+    return lambda z: torch.softmax(net(torch.tensor(z, dtype=torch.float32)), 1).detach().numpy()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--no-mlp", action="store_true")
+    args = parser.parse_args()
+    from sklearn.model_selection import GroupKFold
+
+    started = time.perf_counter()
+    settings = Settings.from_env()
+    searcher = open_searcher(settings)
+    organisations = tuple(o.id for o in searcher.index.corpus.organisations)
+    owners = np.array([organisations.index(p.organisation_id) for p in searcher.index.corpus.passages])
+    situations = training_situations()
+    sources = np.array([s.source for s in situations])
+    english = np.array([s.language == "en" for s in situations])
+    judged = np.array([s.grades is not None and s.in_scope is True for s in situations])
+    vectors, evidence = {}, {}
+    for name, space in searcher.spaces.items():
+        cache = _vector_cache(settings.index_dir / "learned", space.embedder.name)
+        vectors[name] = situation_vectors(space.embedder, [s.text for s in situations], cache)
+        passages = space.index.vectors.reconstruct_n(0, space.index.vectors.ntotal)
+        evidence[name] = np.stack([organisation_scores(row, owners, len(organisations), soft=True)
+                                   for row in vectors[name] @ passages.T])
+    vectors["concat"] = np.hstack([vectors["primary"], vectors["multilingual"]])
+    space_of = np.where(english, "concat", "multilingual")
+    evidence_of = np.where(english[:, None], evidence["primary"], evidence["multilingual"])
+    targets = np.zeros((len(situations), len(organisations)), np.float32)
+    for i, s in enumerate(situations):
+        for org, grade in (s.grades or {}).items():
+            if org in organisations and grade in GRADE_WEIGHT:
+                targets[i, organisations.index(org)] = GRADE_WEIGHT[grade]
+    targets /= np.maximum(targets.sum(axis=1, keepdims=True), 1e-9)
+    readers = ["linear", "neighbours"] + ([] if args.no_mlp else ["mlp"])
+    out = {r: np.zeros((len(situations), len(organisations))) for r in readers}
+    for fold, (train, test) in enumerate(GroupKFold(args.folds).split(np.zeros(len(situations)), groups=sources)):
+        for space in ("concat", "multilingual"):
+            rows = test[space_of[test] == space]
+            fit = train[judged[train]]
+            if not len(rows):
+                continue
+            x = vectors[space]
+            out["linear"][rows] = train_organisations(x[fit], [situations[i] for i in fit], organisations, C)(x[rows])
+            out["neighbours"][rows] = train_neighbours(x[fit], [situations[i] for i in fit], organisations)(x[rows])
+            if "mlp" in out:
+                out["mlp"][rows] = mlp(x[fit], targets[fit])(x[rows])
+        print(f"fold {fold + 1}/{args.folds} {time.perf_counter() - started:.0f} s", flush=True)
+    combos = {"linear": out["linear"], "neighbours": out["neighbours"],
+              "linear + neighbours (served)": out["linear"] + out["neighbours"]}
+    if "mlp" in out:
+        combos |= {"mlp": out["mlp"], "mlp + neighbours": out["mlp"] + out["neighbours"]}
+    report = {"situations": len(situations), "folds": args.folds, "evidence_weight": EVIDENCE_WEIGHT, "rows": []}
+    ids = {"english": [i for i in range(len(situations)) if judged[i] and english[i]],
+           "other languages": [i for i in range(len(situations)) if judged[i] and not english[i]]}
+    print(f"{'reader (+ evidence)':32} {'en S@1':>7} {'nDCG@3':>7} {'other S@1':>10} {'nDCG@3':>7}")
+    for name, scores in combos.items():
+        scores = scores + EVIDENCE_WEIGHT * evidence_of
+        row = {"reader": name}
+        for group, chosen in ids.items():
+            row[group] = dict(zip(("Success@1", "nDCG@3"), ranking_metrics(scores[chosen], [situations[i] for i in chosen],
+                                                                          organisations)))
+        report["rows"].append(row)
+        print(f"{name:32} {row['english']['Success@1']:7.3f} {row['english']['nDCG@3']:7.3f} "
+              f"{row['other languages']['Success@1']:10.3f} {row['other languages']['nDCG@3']:7.3f}")
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    RESULTS.mkdir(exist_ok=True)
+    import json
+    from datetime import datetime, timezone
+
+    path = RESULTS / f"heads-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(report, indent=1))
+    print(f"written {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
