@@ -39,9 +39,10 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="score the ranking on judged queries and write a report")
     evaluate.add_argument("--set", dest="set_name", help="a bundled set by name: bundled (default), blind, blind2, "
-                          "blind3, blind4, heldout_en, heldout_languages (its queries.jsonl and qrels.tsv)")
+                          "blind3, blind4, heldout_en, heldout_languages, heldout2_en, heldout2_languages, "
+                          "heldout2_danger (its queries.jsonl and qrels.tsv)")
     evaluate.add_argument("--danger", help="also score the danger detector on a labelled JSONL file, or on a "
-                          "bundled set by name (danger, heldout_danger)")
+                          "bundled set by name (danger, heldout_danger, heldout2_danger)")
     evaluate.add_argument("--queries", help="BEIR-style queries.jsonl (default: the bundled judged set)")
     evaluate.add_argument("--qrels", help="qrels TSV: query-id corpus-id score (default: the bundled judgments)")
     evaluate.add_argument("--mode", action="append", choices=MODES, dest="modes",

@@ -7,7 +7,7 @@ Each head is a logistic regression (scikit-learn's loss, fitted by L-BFGS; one m
                    trained on every judged situation, grade 2 counting fully and grade 1 a little
     neighbours     not a regression: the judged situations nearest a new one (cosine), and where they were
                    sent; it catches what a linear boundary smooths over (grouped cross-validation:
-                   English Success@1 0.782 -> 0.814, other languages 0.719 -> 0.730, benchmarks/heads.py)
+                   English Success@1 0.786 -> 0.820, other languages 0.725 -> 0.737, benchmarks/heads.py)
     needs          one sigmoid per need of the taxonomy (``assistant.taxonomy``), each with the threshold
                    above which "We understood" shows it
     out_of_scope   P(nothing in the corpus fits)
