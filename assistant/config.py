@@ -32,7 +32,7 @@ class Settings:
     evidence: int = 3  # passages shown per organisation
     max_chars: int = 4000  # longer text is cut before it reaches the model
     multilingual_model: str = "intfloat/multilingual-e5-small"  # for other languages; "" turns it off
-    learned: bool = True  # the learned layer; False: the rules' ranking ("full")
+    learned: bool = True  # the learned layer; False: the passages alone ("evidence")
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -5,7 +5,7 @@
 For every judged situation of the bundled set (English) and of other_language.jsonl plus the Lithuanian,
 Russian, Polish and Ukrainian training files' first 50 lines each (other languages), each situation made
 new by a counter so that no cache answers it: the median and p95 time of ``Searcher.search`` in the
-modes ``dense`` (the plain baseline: one model, best passage), ``full`` (the rules) and ``learned`` (the
+modes ``dense`` (the plain baseline: one model, best passage), ``evidence`` (every passage counts, no learned layer) and ``learned`` (the
 default), and English searches a second with 4 at once (the app's concurrency). The query-vector cache
 is off. Writes benchmarks/results/paths-<time>.json.
 """
@@ -44,7 +44,7 @@ def main() -> int:
     for text in english[:5] + other[:5]:  # load everything once
         searcher.search(text)
     rows = {}
-    for label, texts, modes in (("english", english, ("dense", "full", "learned")),
+    for label, texts, modes in (("english", english, ("dense", "evidence", "learned")),
                                 ("other languages", other, ("dense", "learned"))):
         for mode in modes:
             times = []
@@ -61,7 +61,7 @@ def main() -> int:
     # Throughput with 4 searches at once (the app's concurrency), English, each mode in turn.
     from concurrent.futures import ThreadPoolExecutor
 
-    for mode in ("dense", "full", "learned"):
+    for mode in ("dense", "evidence", "learned"):
         texts = [f"{text} (t{i})" for i, text in enumerate(english)]
         started = time.perf_counter()
         with ThreadPoolExecutor(4) as pool:

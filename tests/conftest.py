@@ -73,9 +73,9 @@ def real_searcher():
 
 
 @pytest.fixture(scope="session")
-def rules_searcher(real_embedder, tmp_path_factory):
+def plain_searcher(real_embedder, tmp_path_factory):
     """The real English model over a real FAISS index of the seed corpus, built once in a temporary folder,
-    without the learned layer: the rules' baseline ("full")."""
+    without the learned layer: the passages alone ("evidence")."""
     from assistant.config import Settings
     from assistant.index.store import load_or_build
     from assistant.retrieval.search import Searcher

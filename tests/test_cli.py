@@ -103,12 +103,12 @@ def test_orgs_lists_every_organisation_with_its_source(run):
 
 def test_evaluate_prints_the_table_and_writes_the_report(run, tmp_path):
     out_dir = tmp_path / "report"
-    code, out, err = run("evaluate", "--mode", "dense", "--mode", "full", "--out", str(out_dir))
-    assert code == 0 and "| full |" in out and "nDCG@3" in out and "Success@1" in out
-    for name in ("report.md", "metrics.png", "run-dense.trec", "run-full.trec", "summary.json"):
+    code, out, err = run("evaluate", "--mode", "dense", "--mode", "evidence", "--out", str(out_dir))
+    assert code == 0 and "| evidence |" in out and "nDCG@3" in out and "Success@1" in out
+    for name in ("report.md", "metrics.png", "run-dense.trec", "run-evidence.trec", "summary.json"):
         assert (out_dir / name).stat().st_size > 0
-    first = (out_dir / "run-full.trec").read_text().splitlines()[0].split()
-    assert len(first) == 6 and first[1] == "Q0" and first[3] == "1" and first[5] == "full"
+    first = (out_dir / "run-evidence.trec").read_text().splitlines()[0].split()
+    assert len(first) == 6 and first[1] == "Q0" and first[3] == "1" and first[5] == "evidence"
     report = (out_dir / "report.md").read_text()
     assert "corpus_fingerprint" in report and "| dense |" in report and "Worst misses" in report
 

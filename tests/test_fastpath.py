@@ -103,10 +103,10 @@ def test_same_cut_for_long_text(onnx_embedder, real_embedder):
 
 
 @pytest.mark.slow
-def test_same_rankings_on_every_bundled_query(onnx_embedder, rules_searcher):
-    fast = Searcher(rules_searcher.index, onnx_embedder, rules_searcher.settings)
+def test_same_rankings_on_every_bundled_query(onnx_embedder, plain_searcher):
+    fast = Searcher(plain_searcher.index, onnx_embedder, plain_searcher.settings)
     for query in EVERY_QUERY:
-        expected = [r.organisation.id for r in rules_searcher.search(query).results]
+        expected = [r.organisation.id for r in plain_searcher.search(query).results]
         assert [r.organisation.id for r in fast.search(query).results] == expected
 
 

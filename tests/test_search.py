@@ -5,8 +5,9 @@ from assistant.config import Settings
 from assistant.corpus.parse import load_corpus
 from assistant.index.store import build
 from assistant.retrieval.query import EMPTY_MESSAGE, EmptyQuery, check_query, clean
-from assistant.retrieval.ranking import needs_boost, organisation_scores, soft_maximum
+from assistant.retrieval.ranking import organisation_scores, soft_maximum
 from assistant.retrieval.search import Searcher
+from assistant.taxonomy import BY_KEY
 
 
 @pytest.fixture
@@ -54,12 +55,6 @@ def test_organisation_scores_group_by_owner():
     assert scores[:3].tolist() == [0.9, 0.3, 0.2] and scores[3] == -np.inf
 
 
-def test_needs_boost_favours_organisations_about_the_need():
-    coverage = np.array([[1.0, 0.0], [0.2, 0.5]])
-    boost = needs_boost(coverage, np.array([True, False]), weight=0.3)
-    assert boost.tolist() == pytest.approx([0.3, 0.06])
-
-
 def test_unknown_mode_is_refused(fake_searcher):
     with pytest.raises(ValueError, match="unknown mode"):
         Searcher(fake_searcher.index, fake_searcher.embedder, mode="magic")
@@ -100,6 +95,7 @@ def test_empty_query_exception_type():
 
 def test_thoughts_of_suicide_read_by_the_safety_check_are_a_need_for_suicide_prevention(fake_searcher):
     # No word of the crisis vocabulary, but the danger detector reads thoughts of suicide.
+    suicide = BY_KEY["suicide"].label()  # "thoughts of suicide or self-harm", from the one taxonomy
     answer = fake_searcher.search("i keep thinking everyone would be better off if i was dead")
-    assert answer.urgent and "thoughts of suicide" in answer.understood
-    assert "thoughts of suicide" not in fake_searcher.search("he hit me").understood
+    assert answer.urgent and suicide in answer.understood and answer.needs == ("suicide",)
+    assert suicide not in fake_searcher.search("he hit me").understood

@@ -51,7 +51,7 @@ _BLIND = ("Run blind once (its README gives that run); then its misses were read
           "and the learned layer was trained on it.")
 QUERY_SETS = (
     QuerySet("bundled-dev", "Bundled set, dev half", "", "dev", TUNED,
-             "The rules and settings (every mode up to `full`) were tuned on this half, and the learned layer "
+             "The retired rules and the settings were tuned on this half, and the learned layer "
              "was trained on it."),
     QuerySet("bundled-test", "Bundled set, test half", "", "test", RULES_HELD_OUT,
              "Held back while the rules and settings were tuned, but the learned layer was trained on it: "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,38 +11,22 @@ from assistant.index.embedders import Embedder, embed_situations
 from assistant.index.store import EXACT_LIMIT, SearchIndex
 from assistant.learning.learned import Learned
 from assistant.retrieval.language import NAMES, language_and_confidence, model_reads
-from assistant.retrieval.needs import (
-    NEEDS,
-    Need,
-    coverage,
-    is_adult,
-    needs_in_situation,
-    passage_needs,
-    passage_tags,
-    signals_harm,
-)
 from assistant.retrieval.query import EmptyQuery, check_query, clean
 from assistant.retrieval.ranking import (
     DEFAULT_MODE,
     EVIDENCE_WEIGHT,
     MODES,
     NEIGHBOUR_WEIGHT,
-    NOTHING_FITS_BELOW,
     STEPS,
-    Step,
-    need_shares,
-    needs_boost,
     organisation_scores,
 )
-from assistant.retrieval.spelling import Speller, tokenizer_words
 from assistant.safety.danger import assess_danger, detect_danger
-from assistant.taxonomy import BY_KEY
+from assistant.taxonomy import BY_KEY, passage_needs
 from assistant.types import Answer, OrganisationResult, PassageHit
 
 NEAREST_PASSAGES = 1000  # passages scored per situation above EXACT_LIMIT
 NOTHING_FITS_NOTE = ("We could not find an organisation that clearly fits what you wrote. Below are all the "
                      "organisations we know, in case one of them can still help. If you are in danger, call 112.")
-SUICIDE = next(need for need in NEEDS if need.key == "suicide")
 TRUNCATED_NOTE = ("Your text was long, so only its beginning was used for the search. "
                   "If the most important part came later, you can search again with just that part.")
 
@@ -70,7 +53,7 @@ class Searcher:
 
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings | None = None,
                  mode: str | None = None, multilingual: Space | None = None, learned: Learned | None = None):
-        mode = mode or (DEFAULT_MODE if learned is not None else "full")
+        mode = mode or (DEFAULT_MODE if learned is not None else "evidence")
         if mode not in MODES:
             raise ValueError(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
         if STEPS[mode].learned and learned is None:
@@ -86,14 +69,7 @@ class Searcher:
         self._organisations = list(corpus.organisations)
         position = {o.id: i for i, o in enumerate(self._organisations)}
         self._owners = np.array([position[p.organisation_id] for p in corpus.passages])
-        self._tags, self._tag_weights = passage_tags((p.kind, p.text) for p in corpus.passages)
-        self._shares = {adult: need_shares(coverage(self._tags, self._tag_weights, self._owners,
-                                                    len(self._organisations), adult=adult))
-                        for adult in (True, False)}
         self._passage_needs = [passage_needs(p.text) for p in corpus.passages]  # taxonomy keys, in the corpus's words
-        corpus_words = {w for p in corpus.passages for w in re.findall(r"[A-Za-z]+", p.text)}
-        need_words = {w for need in NEEDS for w in re.findall(r"[a-z]{3,}", need.situation.pattern)}
-        self._speller = Speller(corpus_words | need_words, tokenizer_words(getattr(embedder, "tokenizer", None)))
         self._bm25 = None
 
         self._rows_of = [np.flatnonzero(self._owners == org) for org in range(len(self._organisations))]
@@ -121,18 +97,13 @@ class Searcher:
         the embedder remembers query vectors (``fastpath.CachedEmbedder``); otherwise nothing."""
         warm = getattr(self.embedder, "warm", None)
         if warm is not None:
-            step = STEPS[mode or self.mode]
             situations = []
             for text in texts:
                 try:
-                    situations.append(self._mended(check_query(text, self.embedder, self.settings.max_chars).text, step))
+                    situations.append(check_query(text, self.embedder, self.settings.max_chars).text)
                 except EmptyQuery:
                     continue
             warm(list(dict.fromkeys(situations)))
-
-    def _mended(self, checked_text: str, step: Step) -> str:
-        """The text the model reads for a checked situation: with misspellings mended when the mode says so."""
-        return self._speller.correct(checked_text) if step.spelling else checked_text
 
     def _passage_scores(self, text: str) -> np.ndarray:
         return self._scores_for(self.index, embed_situations(self.embedder, [text])[0])
@@ -147,13 +118,6 @@ class Searcher:
         keep = rows[0] >= 0
         by_row[rows[0][keep]] = scores[0][keep]
         return by_row
-
-    def _hit(self, row: int, score: float, understood: tuple[Need, ...]) -> PassageHit:
-        """A passage with the found needs it speaks of: those passages carried the decision, so they
-        come first among an organisation's evidence, each group best match first."""
-        passage = self.index.corpus.passages[row]
-        keys = self._passage_needs[row]
-        return PassageHit(passage, score, tuple(need.label for need in understood if need.key in keys))
 
     def _unranked(self, checked, language: str, top_k: int | None = None) -> Answer:
         """Every organisation in corpus order, unranked, for a situation no model here reads."""
@@ -201,41 +165,27 @@ class Searcher:
             return self._learned_answer(checked, language, sure, space, top_k)
         if step.language and not model_reads(self.embedder.name, language):
             return self._unranked(checked, language, top_k)
-        situation = self._mended(checked.text, step)
+        situation = checked.text
         passage_scores = self._lexical_scores(situation) if step.lexical else self._passage_scores(situation)
         scores = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=step.soft)
         danger = detect_danger(text)
-        understood: tuple[Need, ...] = ()
-        if step.needs:
-            understood = needs_in_situation(situation)
-            if {"suicide", "self_harm"} & set(danger.kinds) and SUICIDE not in understood:
-                understood += (SUICIDE,)  # what the safety banner reads as thoughts of suicide or self-harm
-            found = np.array([need in understood for need in NEEDS])
-            scores = scores + needs_boost(self._shares[is_adult(situation)], found)
-        nothing_fits = step.needs and not signals_harm(situation, understood) and \
-            float(passage_scores.max()) < NOTHING_FITS_BELOW
         results = []
         for org in np.argsort(-scores, kind="stable"):
-            rows = np.flatnonzero(self._owners == org)
+            rows = self._rows_of[org]
             if not np.isfinite(scores[org]) or (step.lexical and passage_scores[rows].max() <= 0):
                 continue  # no passage of this organisation matches at all
-            hits = sorted((self._hit(r, float(passage_scores[r]), understood) for r in rows),
-                          key=lambda h: (-len(h.carries), -h.score))
+            hits = sorted((PassageHit(self.index.corpus.passages[r], float(passage_scores[r])) for r in rows),
+                          key=lambda h: -h.score)
             results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
         if top_k is not None and top_k > 0:
             results = results[:top_k]
-        return Answer(
-            query=checked.text,
-            results=tuple(results),
-            message=" ".join(m for m, on in ((NOTHING_FITS_NOTE, nothing_fits),
-                                              (TRUNCATED_NOTE, checked.truncated)) if on) or None,
-            truncated=checked.truncated,
-            no_match=nothing_fits,
-            language=language,
-            understood=tuple(need.label for need in understood),
-            urgent=danger.urgent,
-            urgent_reason=danger.reason,
-        )
+        # Without the learned layer nothing reads needs, but "thoughts of suicide" is said exactly when the
+        # danger check says so, as on the learned road.
+        understood = (BY_KEY["suicide"],) if {"suicide", "self_harm"} & set(danger.kinds) else ()
+        return Answer(query=checked.text, results=tuple(results), message=TRUNCATED_NOTE if checked.truncated else None,
+                      truncated=checked.truncated, language=language, understood=tuple(n.label() for n in understood),
+                      needs=tuple(n.key for n in understood), urgent=danger.urgent, urgent_reason=danger.reason,
+                      urgent_kind=danger.kind)
 
     # --- The learned road (the default) --------------------------------------------------------------------
 
