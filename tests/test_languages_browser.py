@@ -77,7 +77,9 @@ def assert_exit_covers_nothing(page):
 
 
 @pytest.mark.parametrize("locale,words", [("lt-LT", ("Rasti pagalbą", "Greitai išeiti", "Supratome")),
-                                          ("ru-RU", ("Найти помощь", "Быстрый выход", "Мы поняли"))])
+                                          ("ru-RU", ("Найти помощь", "Быстрый выход", "Мы поняли")),
+                                          ("pl-PL", ("Znajdź pomoc", "Szybkie wyjście", "Zrozumieliśmy")),
+                                          ("uk-UA", ("Знайти допомогу", "Швидкий вихід", "Ми зрозуміли"))])
 def test_the_interface_follows_the_browser_and_answers_in_the_situations_language(chromium, url, locale, words):
     page = open_page(chromium, url, locale)
     find, leave, understood = words
@@ -87,7 +89,8 @@ def test_the_interface_follows_the_browser_and_answers_in_the_situations_languag
     assert button["y"] + button["height"] <= PHONE["height"]
     assert button["y"] < page.locator("#example-1").bounding_box()["y"] < page.locator("#filters").bounding_box()["y"]
     page.screenshot(path=str(SHOTS / f"phone-375-{locale[:2]}.png"))
-    situation = {"lt-LT": "vyras mane muša ir aš bijau grįžti namo", "ru-RU": "муж бьёт меня и я боюсь идти домой"}
+    situation = {"lt-LT": "vyras mane muša ir aš bijau grįžti namo", "ru-RU": "муж бьёт меня и я боюсь идти домой",
+                 "pl-PL": "mąż mnie bije i boję się wracać do domu", "uk-UA": "чоловік б'є мене і я боюся йти додому"}
     search_with_enter(page, situation[locale])
     results = page.locator("#results").inner_text()
     assert understood in results and page.locator("#results .language-note").count() == 1
@@ -129,12 +132,17 @@ def test_an_example_searches_at_once_and_the_count_warns_near_the_limit(chromium
     ("en-GB", "my stepdad is drunk and hitting me, mum isnt home, im 12", "child_danger", "banner-child-en"),
     ("en-GB", "i want to kill myself tonight", "suicide", "banner-suicide-en"),
     ("lt-LT", "patėvis girtas ir muša mane, mamos nėra namie, man 12 metų", "child_danger", "banner-child-lt"),
-    ("lt-LT", "noriu nusižudyti šiąnakt", "suicide", "banner-suicide-lt")])
+    ("lt-LT", "noriu nusižudyti šiąnakt", "suicide", "banner-suicide-lt"),
+    ("pl-PL", "ojczym jest pijany i mnie bije, mamy nie ma w domu, mam 12 lat", "child_danger", "banner-child-pl"),
+    ("pl-PL", "chcę się dziś w nocy zabić", "suicide", "banner-suicide-pl"),
+    ("uk-UA", "вітчим п'яний і б'є мене, мами немає вдома, мені 12 років", "child_danger", "banner-child-uk"),
+    ("uk-UA", "я хочу вбити себе сьогодні вночі", "suicide", "banner-suicide-uk")])
 def test_the_banner_speaks_to_the_kind_of_danger(chromium, url, locale, text, kind, shot):
     page = open_page(chromium, url, locale)
     search_with_enter(page, text)
     banner = page.locator("#results .urgent-banner")
     assert banner.is_visible()
+    assert banner.get_attribute("lang") == locale[:2]  # the situation's language, the banner's words
     assert_tap_size(page, '#results .urgent-banner a[href^="tel:"]')
     hrefs = banner.locator('a[href^="tel:"]').evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs[0] == "tel:112"
@@ -146,7 +154,7 @@ def test_the_banner_speaks_to_the_kind_of_danger(chromium, url, locale, text, ki
     page.close()
 
 
-@pytest.mark.parametrize("locale", ["en-GB", "lt-LT", "ru-RU"])
+@pytest.mark.parametrize("locale", ["en-GB", "lt-LT", "ru-RU", "pl-PL", "uk-UA"])
 def test_no_serious_or_critical_accessibility_violations(chromium, url, locale):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -195,7 +203,7 @@ def test_every_view_is_one_tap_away_on_a_phone_and_keeps_its_label_in_each_langu
     heading.wait_for(timeout=10_000)
     box = heading.bounding_box()
     assert heading.is_visible() and box["y"] + box["height"] <= PHONE["height"]
-    for language in ("lt", "ru", "en", "ru"):  # and back: the labels follow every switch
+    for language in ("lt", "ru", "pl", "uk", "en", "ru"):  # and back: the labels follow every switch
         page.select_option("#language-select", language)
         expected = [text(key, language) for key in TABS]
         page.wait_for_function("(want) => JSON.stringify([...document.querySelectorAll('#views [role=tab]')]"

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent / "locales"
-LANGUAGES = ("en", "lt", "ru")  # interface languages, in the order the switch offers them
+LANGUAGES = ("en", "lt", "ru", "pl", "uk")  # interface languages, in the order the switch offers them
 CATALOGUE: dict[str, dict[str, str]] = {
     language: json.loads((FOLDER / f"{language}.json").read_text(encoding="utf-8")) for language in LANGUAGES}
 # Words the page's own script needs (the live character count, the referral buttons).
