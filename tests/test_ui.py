@@ -170,8 +170,11 @@ def test_no_query_text_in_any_log(handlers, caplog):
 
 
 def test_the_api_answer_carries_urgent(handlers):
-    data = handlers.search("i want to kill myself")
-    assert data["urgent"] is True and "ending a life" in data["urgent_reason"]
+    from assistant.safety.danger import KIND_REASONS
+
+    data = handlers.search("i want to kill myself")  # one sentence per kind, whoever found it (rules or learned)
+    assert data["urgent"] is True and data["urgent_kind"] == "suicide"
+    assert data["urgent_reason"] == KIND_REASONS["suicide"]
     assert data["results"] and {"query", "message", "truncated", "results"} <= set(data)
     assert handlers.search("legal aid")["urgent"] is False
 

@@ -29,13 +29,13 @@ class Danger:
 
     urgent: bool
     reason: str | None = None
-    kinds: tuple[str, ...] = ()  # every kind of danger found (rules.PRIORITY, or the taxonomy's kinds)
+    kinds: tuple[str, ...] = ()  # every kind of danger found, most pressing first (KIND_PRIORITY)
 
     @property
     def kind(self) -> str | None:
         """The kind the banner speaks to (one of the taxonomy's DANGER_KINDS)."""
         for kind in KIND_PRIORITY:
-            if kind in {RULE_KINDS.get(k, k) for k in self.kinds}:
+            if kind in self.kinds:
                 return kind
         return None
 
@@ -89,7 +89,7 @@ def _signal(clause: str, whole: str) -> str | None:
                 continue
             if not personal and not rules.FIRST_PERSON.search(clause):
                 continue
-            if kind == "threat" and rules.IDIOM_THREAT.search(clause) and not rules.VIOLENCE.search(whole):
+            if kind == "threat_to_kill" and rules.IDIOM_THREAT.search(clause) and not rules.VIOLENCE.search(whole):
                 continue
             return kind
     return None
@@ -113,14 +113,13 @@ def detect_danger(text: object) -> Danger:
         kinds = ["captive"]
     if not kinds:
         return Danger(False)
-    ordered = tuple(sorted(set(kinds), key=rules.PRIORITY.index))
-    return Danger(True, rules.REASONS[ordered[0]], ordered)
+    ordered = tuple(sorted(set(kinds), key=KIND_PRIORITY.index))
+    return Danger(True, KIND_REASONS[ordered[0]], ordered)
 
 
-# The rules' names for the kinds of danger, in the taxonomy's words; the order in which the banner speaks
-# to them (a child in danger first: the banner then speaks in words a child understands).
-RULE_KINDS = {"attack": "attack_now", "threat": "threat_to_kill", "captive": "captive", "suicide": "suicide",
-              "self_harm": "self_harm"}
+# The one list of the kinds of danger (the taxonomy's, which the rules and the learned head both name), in
+# the order the banner speaks to them (a child in danger first: the banner then speaks in words a child
+# understands), with the one sentence each.
 KIND_PRIORITY = ("child_danger", "attack_now", "threat_to_kill", "captive", "suicide", "self_harm")
 KIND_REASONS = {
     "attack_now": "What you wrote sounds like someone may be hurting you, or trying to get to you, right now.",
@@ -141,7 +140,7 @@ def assess_danger(text: str, probability: float, threshold: float, learned_kind:
         learned_kind: the learned detector's most likely kind of danger.
     """
     by_rules = detect_danger(text)
-    kinds = [RULE_KINDS.get(k, k) for k in by_rules.kinds]
+    kinds = list(by_rules.kinds)
     if probability >= threshold and learned_kind and learned_kind not in kinds:
         kinds.append(learned_kind)
     if not kinds:

@@ -13,15 +13,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-PRIORITY = ("attack", "threat", "captive", "suicide", "self_harm")
-REASONS = {
-    "attack": "What you wrote sounds like someone may be hurting you, or trying to get to you, right now.",
-    "threat": "What you wrote sounds like someone has threatened a life.",
-    "captive": "What you wrote sounds like you, or someone else, may be held and not free to leave.",
-    "suicide": "What you wrote sounds like you, or someone close to you, may be thinking about ending a life.",
-    "self_harm": "What you wrote sounds like you, or someone close to you, may be hurting themselves.",
-}
-
 # Key words whose misspellings are mended; none is one letter away from an everyday word.
 _VOCABULARY = (
     "suicide suicidal myself himself herself themselves overdose strangling strangle strangled stabbing "
@@ -114,47 +105,47 @@ _KILL = (r"(?:kill|murder|shoot|stab|strangle|burn|end|finish|get rid of|do in|b
          r"poison|crash|drive)")
 
 SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, p, personal in [
-    ("attack", rf"\b{PERSON} (?:is|are) (?:still |now |trying to |going to )?{_ATTACKING} {_VICTIM}\b", True),
-    ("attack", rf"\b{_ATTACK_ANY}\b[^.!?]{{0,40}}\b(?:right now|at the moment|as (?:we speak|i (?:write|type)))\b", True),
-    ("attack", rf"\b(?:breaking|kicking|banging|pounding|smashing|hammering|bashing|forcing|trying to (?:open|break"
+    ("attack_now", rf"\b{PERSON} (?:is|are) (?:still |now |trying to |going to )?{_ATTACKING} {_VICTIM}\b", True),
+    ("attack_now", rf"\b{_ATTACK_ANY}\b[^.!?]{{0,40}}\b(?:right now|at the moment|as (?:we speak|i (?:write|type)))\b", True),
+    ("attack_now", rf"\b(?:breaking|kicking|banging|pounding|smashing|hammering|bashing|forcing|trying to (?:open|break"
                rf"|kick|get through|force))(?: on| down| in| at| open)? (?:the|my|our|a|her|his) {_DOOR}", True),
-    ("attack", r"\b(?:am |are |is |i am |we are )?being (?:attacked|beaten|hit|hurt|raped|strangled|choked|stabbed|"
+    ("attack_now", r"\b(?:am |are |is |i am |we are )?being (?:attacked|beaten|hit|hurt|raped|strangled|choked|stabbed|"
                r"kidnapped|chased|dragged|assaulted|held|threatened)\b", True),
-    ("attack", r"\b(?:just|has just|have just) (?:hit|punched|kicked|attacked|stabbed|beat|choked|strangled|raped|hurt|slapped|"
+    ("attack_now", r"\b(?:just|has just|have just) (?:hit|punched|kicked|attacked|stabbed|beat|choked|strangled|raped|hurt|slapped|"
                r"pushed|shot|cut|burned|threw) (?:me|us|her|him|them|my (?:mum|mom|son|daughter|sister|brother|child|baby|kids|"
                r"wife|husband|friend|dad|mother|father|partner|girlfriend|boyfriend))\b", True),
-    ("attack", rf"\b{_ATTACK_ANY} (?:me|us|her|him)\b[^.!?]{{0,40}}\b(?:is|are) (?:still here|still in|coming back|coming up|"
+    ("attack_now", rf"\b{_ATTACK_ANY} (?:me|us|her|him)\b[^.!?]{{0,40}}\b(?:is|are) (?:still here|still in|coming back|coming up|"
                r"coming after|still outside|waiting outside)", True),
-    ("attack", rf"\b{PERSON} (?:is|are) coming (?:back )?(?:for me|for us|after me|after us|to get me|to get us)\b", True),
-    ("attack", r"\b(?:grabbed|pulled|dragged|forced|pushed|threw) (?:me|her|him|us) (?:into|in) (?:his|a|the|their|her) "
+    ("attack_now", rf"\b{PERSON} (?:is|are) coming (?:back )?(?:for me|for us|after me|after us|to get me|to get us)\b", True),
+    ("attack_now", r"\b(?:grabbed|pulled|dragged|forced|pushed|threw) (?:me|her|him|us) (?:into|in) (?:his|a|the|their|her) "
                r"(?:car|van|truck|house|room|boot|trunk)\b", True),
-    ("attack", r"\b(?:i am|we are|she is|he is) bleeding\b|\b(?:stabbed|shot) (?:me|us|her|him|my \w+)\b", True),
-    ("attack", r"\b(?:breaking|break|trying to (?:get|break|come)|will get|going to get|getting) (?:in|inside)\b", True),
-    ("attack", rf"\b{PERSON} (?:is|are) (?:at|outside|in front of|banging on) (?:the|my|our) "
+    ("attack_now", r"\b(?:i am|we are|she is|he is) bleeding\b|\b(?:stabbed|shot) (?:me|us|her|him|my \w+)\b", True),
+    ("attack_now", r"\b(?:breaking|break|trying to (?:get|break|come)|will get|going to get|getting) (?:in|inside)\b", True),
+    ("attack_now", rf"\b{PERSON} (?:is|are) (?:at|outside|in front of|banging on) (?:the|my|our) "
                r"(?:door|house|flat|apartment|window|home|room|building)\b", True),
-    ("attack", r"\b(?:i am|we are|i have been|im|we have been) hiding\b", True),
-    ("attack", rf"\b(?:(?:{PERSON}|a stranger|strangers) (?:is|are)|there (?:is|are) (?:someone|somebody|a man|men|a stranger|"
+    ("attack_now", r"\b(?:i am|we are|i have been|im|we have been) hiding\b", True),
+    ("attack_now", rf"\b(?:(?:{PERSON}|a stranger|strangers) (?:is|are)|there (?:is|are) (?:someone|somebody|a man|men|a stranger|"
                r"strangers|a guy)) (?:in|inside|upstairs in|downstairs in) (?:my|our|the) (?:flat|house|apartment|home|"
                r"room|bedroom|building|car)\b", True),
-    ("attack", rf"\b{PERSON} (?:is|are) (?:on top of|holding down|pinning|sitting on|holding) (?:me|us|her|him)\b|"
+    ("attack_now", rf"\b{PERSON} (?:is|are) (?:on top of|holding down|pinning|sitting on|holding) (?:me|us|her|him)\b|"
                r"\b(?:i|she|he) (?:can not|cannot) breathe\b", True),
-    ("attack", rf"\b(?:{PERSON} (?:has|have|got|is holding|is waving|is pointing|pulled|pulls|took out|grabbed|grabs|"
+    ("attack_now", rf"\b(?:{PERSON} (?:has|have|got|is holding|is waving|is pointing|pulled|pulls|took out|grabbed|grabs|"
                rf"is carrying|came with|is coming with)|(?:holding|with|waving|pointing)) (?:a|his|her|the|their) {_WEAPON}", True),
-    ("attack", rf"\b{_WEAPON} (?:to|at|against|on) (?:my|me|her|his|our) ?(?:throat|head|neck|chest|face)?\b", True),
-    ("attack", r"\b(?:send|call) (?:the )?(?:police|help|ambulance|an ambulance|someone) (?:now|right now|please|quick|quickly|fast)\b", True),
-    ("threat", rf"\b{PERSON} (?:will|is going to|is coming to|wants to|swore to|promised to|(?:keeps |has |is )?"
+    ("attack_now", rf"\b{_WEAPON} (?:to|at|against|on) (?:my|me|her|his|our) ?(?:throat|head|neck|chest|face)?\b", True),
+    ("attack_now", r"\b(?:send|call) (?:the )?(?:police|help|ambulance|an ambulance|someone) (?:now|right now|please|quick|quickly|fast)\b", True),
+    ("threat_to_kill", rf"\b{PERSON} (?:will|is going to|is coming to|wants to|swore to|promised to|(?:keeps |has |is )?"
                rf"threat\w* to|(?:said|says|told me|tells me|screamed|shouted|yelled) (?:that )?(?:he|she|they) "
                rf"(?:will|would|is going to|was going to|are going to)) (?:\w+ )?{_KILL} (?:\w+ ){{0,3}}(?:me|us|her|him|them|"
                rf"my \w+|our \w+)\b(?! (?:at|in a|in the|to it|up the))", True),
-    ("threat", r"\b(?:drive|crash|drown|steer) (?:\w+ ){0,3}(?:into|off|in) (?:the|a) (?:river|lake|sea|wall|tree|traffic|"
+    ("threat_to_kill", r"\b(?:drive|crash|drown|steer) (?:\w+ ){0,3}(?:into|off|in) (?:the|a) (?:river|lake|sea|wall|tree|traffic|"
                r"bridge|water|cliff|truck)\b", True),
-    ("threat", r"\b(?:i am|i will be|we are|we will be|i would be) (?:dead|killed|murdered) (?:tonight|today|tomorrow|"
+    ("threat_to_kill", r"\b(?:i am|i will be|we are|we will be|i would be) (?:dead|killed|murdered) (?:tonight|today|tomorrow|"
                r"by morning|soon|when|if|once)\b", True),
-    ("threat", rf"\b(?:on (?:his|her|their) way|coming|driving|heading)(?: \w+){{0,2}} to {_KILL} (?:me|us)\b", True),
-    ("threat", rf"\b{PERSON} (?:\w+ ){{0,2}}(?:put|puts|showed|shows|pointed|points|placed|laid|loaded|loads|is loading|"
+    ("threat_to_kill", rf"\b(?:on (?:his|her|their) way|coming|driving|heading)(?: \w+){{0,2}} to {_KILL} (?:me|us)\b", True),
+    ("threat_to_kill", rf"\b{PERSON} (?:\w+ ){{0,2}}(?:put|puts|showed|shows|pointed|points|placed|laid|loaded|loads|is loading|"
                rf"is cleaning|is sharpening|sharpens|bought|got|has|is holding|took out|pulled|grabbed|waved|keeps) "
                rf"(?:out )?(?:a|his|her|the|their) (?:\w+ )?{_WEAPON}", True),
-    ("threat", r"\bdeath threats?\b", False),
+    ("threat_to_kill", r"\bdeath threats?\b", False),
     ("captive", rf"\b(?:{PERSON} )?(?:locked|locks|has locked|is locking|lock|locking|shut|shuts) "
                 rf"{_VICTIM} (?:in|inside|up|away)\b", True),
     ("captive", rf"\b(?:keeps|keep|kept|is keeping|are keeping|hold|holds|holding) {_VICTIM} (?:locked )?(?:in|inside) (?:a|the|this|"
@@ -246,10 +237,10 @@ _OTHER_LANGUAGES = {
                 "хочу умереть", "покончить с собой", "убить себя", "убью себя", "не хочу жить", "повеситься",
                 "хочу померти", "вбити себе", "вб'ю себе", "покінчити з собою", "не хочу жити",
                 "chcę umrzeć", "zabić się", "zabiję się", "odebrać sobie życie", "nie chcę żyć", "nie chcę już żyć"],
-    "threat": ["nužudys mane", "užmuš mane", "grasina nužudyti", "убьёт меня", "убьют меня", "грозится убить",
+    "threat_to_kill": ["nužudys mane", "užmuš mane", "grasina nužudyti", "убьёт меня", "убьют меня", "грозится убить",
                "угрожает убить", "вб'є мене", "вбʼє мене", "погрожує вбити", "zabije mnie", "mnie zabije", "grozi, że mnie zabije",
                "grozi mi śmiercią"],
-    "attack": ["laužia duris", "ломает дверь", "выбивает дверь", "ломится в дверь", "вибиває двері", "ламає двері",
+    "attack_now": ["laužia duris", "ломает дверь", "выбивает дверь", "ломится в дверь", "вибиває двері", "ламає двері",
                "wyważa drzwi", "dobija się do drzwi"],
 }
 
