@@ -49,6 +49,7 @@ class CrisisLine:
     phone: str
     website: str | None
     passage: str
+    country_code: str | None = None  # the organisation's country, in which its phone number is dialled
 
 
 def normalise(text: str) -> str:
@@ -161,7 +162,8 @@ def crisis_line(corpus: Corpus) -> CrisisLine | None:
         for passage in texts:
             phones = find_phones(passage)
             if phones and re.search(r"\b(line|helpline|hotline|consultation)\b", passage, re.IGNORECASE):
-                return CrisisLine(organisation.id, organisation.name, phones[0], organisation.website, passage)
+                return CrisisLine(organisation.id, organisation.name, phones[0], organisation.website, passage,
+                                  organisation.country_code)
     return None
 
 

@@ -24,8 +24,8 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _tel(phone: str) -> str:
-    return tel_link(phone)
+def _tel(phone: str, region: str | None = None) -> str:
+    return tel_link(phone, region)
 
 
 def urgent_banner(kind: str | None, line: CrisisLine | None, language: str = "en") -> str:
@@ -46,7 +46,7 @@ def urgent_banner(kind: str | None, line: CrisisLine | None, language: str = "en
     elif kind in ("suicide", "self_harm"):
         if line is not None:
             crisis = t("crisis_line", organisation=line.organisation, phone=chr(0)).replace(
-                chr(0), f"<strong>{_tel(line.phone)}</strong>")
+                chr(0), f"<strong>{_tel(line.phone, line.country_code)}</strong>")
             items.append(f'<li>{crisis} <span class="source">{t("their_page_says", passage=line.passage)}</span></li>')
         items.append(f"<li>{t('call_emergency_suicide', emergency=chr(0)).replace(chr(0), emergency)}</li>")
     else:

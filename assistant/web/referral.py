@@ -43,7 +43,8 @@ def referral_markdown(referrals: Sequence[Referral], today: date | None = None, 
         lines += [f"## {number}. {md_text(org.name)}", ""]
         url = safe_url(org.website)
         lines.append(f"- {t('referral_website')}: {url or t('referral_not_in_source')}")
-        phones = ", ".join(f"{md_text(p)} ({dialable(p)})" if dialable(p) != p else md_text(p) for p in org.phones)
+        phones = ", ".join(f"{md_text(p)} ({dialable(p, org.country_code)})" if dialable(p, org.country_code) != p
+                           else md_text(p) for p in org.phones)
         lines.append(f"- {t('referral_phone')}: {phones or t('referral_not_in_source')}")
         for email in org.emails:
             lines.append(f"- {t('email')}: {md_text(email)}")

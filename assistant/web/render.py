@@ -119,7 +119,7 @@ def contact_html(org: Organisation, language: str = "en") -> str:
     if url:
         parts.append(f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
                      f"{html.escape(url)}</a>")
-    parts += [tel_link(phone) for phone in org.phones]
+    parts += [tel_link(phone, org.country_code) for phone in org.phones]
     return " · ".join(parts) or html.escape(text("no_contacts", language))
 
 
