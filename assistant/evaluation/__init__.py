@@ -1,2 +1,3 @@
-"""Relevance and danger evaluation on judged sets (BEIR files, trec_eval metrics, paired tests) and
-the report an evaluator sends on. Imports the top level; running a set takes a Searcher from the caller."""
+"""Relevance and danger evaluation on judged sets (BEIR files, trec_eval metrics, paired tests), the report
+an evaluator sends on, and the Evaluator page's choices of sets (``evaluator.py``: never a held-out set).
+Imports the top level and the labelled situations' names; running a set takes a Searcher from the caller."""
