@@ -24,8 +24,10 @@ run: index
 	$(PY) app.py
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
+# Two workers, one test file each at a time (a file's servers start once); tests marked `alone` (latency
+# and CPU figures, the load test) run while the other worker waits (tests/conftest.py).
 test: setup browser nginx
-	@start=$$(date +%s); $(PY) -m pytest; status=$$?; \
+	@start=$$(date +%s); $(PY) -m pytest -n 2 --dist loadfile; status=$$?; \
 		echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # The unit tests of pure logic only (no model, server or browser): seconds, for while you work.

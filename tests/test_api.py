@@ -12,13 +12,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-import app
 from assistant.config import Settings
 from assistant.types import Answer
 from assistant.web import api
 from assistant.web.texts import SORRY_TEXT
-
-from .conftest import free_port
 
 SECRET = "quokkaberry"
 JSON = {"content-type": "application/json"}
@@ -53,11 +50,8 @@ def assert_plain_error(response: httpx.Response, status: int) -> None:
 # --- the real app: real model, real index, real server ------------------------------------------------
 
 @pytest.fixture(scope="module")
-def server(real_searcher):
-    demo = app.build_demo(real_searcher)
-    _, url, _ = app.serve(demo, port=free_port(), searcher=real_searcher, prevent_thread_lock=True, quiet=True)
-    yield url.rstrip("/")
-    demo.close()
+def server(served):
+    return served[1].rstrip("/")
 
 
 def two_step(url: str, text: str) -> dict:

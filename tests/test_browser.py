@@ -7,7 +7,6 @@ the Makefile's ``test`` target installs Chromium. Screenshots go to test-output/
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -32,30 +31,16 @@ def _missing(what: str):
 
 
 @pytest.fixture(scope="module")
-def app_url(real_searcher):
-    from app import build_demo, serve
-
-    demo = build_demo(real_searcher)
-    _, url, _ = serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
-    yield url
-    demo.close()
+def app_url(served):
+    return served[1]
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _missing(f"Chromium ({CHROMIUM})")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright for Python")
-    with sync_playwright() as playwright:
-        # A persistent context over a fresh, empty profile folder: nothing from an earlier run.
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
-            args=FLAGS, accept_downloads=True, viewport={"width": 1280, "height": 900})
-        yield context
-        context.close()
+def browser(chromium):
+    # A context of its own: a fresh, empty profile, nothing from another test module.
+    context = chromium.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
 
 
 @pytest.fixture

@@ -135,6 +135,7 @@ def test_the_template_carries_the_edges_limits():
         assert re.search(rf'add_header {name.decode()} "{re.escape(value.decode())}" always;', text, re.I), name
 
 
+@pytest.mark.slow  # a real nginx
 def test_only_the_pages_routes_reach_the_app(proxy):
     url, _ = proxy
     with client(url, 50) as http:
@@ -169,6 +170,7 @@ def test_nginx_and_the_edge_serve_the_same_routes():
         assert (response.status_code == 200) == ((method, path) in SERVED), (method, path, response.status_code)
 
 
+@pytest.mark.slow  # a real nginx
 def test_bodies_origins_and_rates(proxy):
     url, _ = proxy
     with client(url, 51) as http:
@@ -193,6 +195,7 @@ def test_bodies_origins_and_rates(proxy):
         assert http.post("/api/search", json={}).status_code == 200  # another address is not held back
 
 
+@pytest.mark.slow  # a real nginx
 def test_slow_headers_and_bodies_are_cut_off(proxy):
     _, port = proxy
     for request in (b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -26,7 +25,7 @@ import pytest
 from assistant.web.clients import Clients, Limits, Refused
 from assistant.web.edge import Edge
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT, App, running_app
 
 PROBE = "zqxprobe"  # typed by the "victim" and the attacker; must never reach the server's output
 SECONDS = 1  # header and body deadlines for this server (the defaults are 10 s; the mechanism is the same)
@@ -36,19 +35,16 @@ FIND_HELP_TEXT = "my husband hits me and I am afraid to go home " * 80  # ~3,700
 
 @dataclass
 class Server:
-    url: str
-    port: int
-    process: subprocess.Popen
-    log: Path
+    app: App
     temp: Path
     events: dict[str, int] = field(default_factory=dict)  # the page's api names -> fn_index
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+    url = property(lambda self: self.app.url)
+    port = property(lambda self: self.app.port)
+    pid = property(lambda self: self.app.pid)
 
     def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
+        return self.app.output()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -78,39 +74,15 @@ def record(name: str, **figures) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("edge")
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_PORT": str(port), "PYTHONUNBUFFERED": "1",
-           "GRADIO_TEMP_DIR": str(folder / "gradio-tmp"), "ASSISTANT_HEADER_SECONDS": str(SECONDS),
-           "ASSISTANT_BODY_SECONDS": str(SECONDS)}
+    env = {"ASSISTANT_HOST": "127.0.0.1", "GRADIO_TEMP_DIR": str(folder / "gradio-tmp"),
+           "ASSISTANT_HEADER_SECONDS": str(SECONDS), "ASSISTANT_BODY_SECONDS": str(SECONDS)}
     for name in ("ASSISTANT_CLIENT_AT_ONCE", "ASSISTANT_CLIENT_PER_MINUTE", "ASSISTANT_CLIENT_CONNECTIONS",
                  "ASSISTANT_INDEX", "ASSISTANT_CORPUS"):
-        env.pop(name, None)  # the defaults, on the project's own index
-    log = folder / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=folder, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    try:
-        while True:
-            assert process.poll() is None, f"the app exited: {log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"the app did not start: {log.read_text()[-3000:]}"
-            try:
-                if httpx.get(url + "/", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        config = httpx.get(url + "/config", timeout=10).json()
+        env[name] = None  # the defaults, on the project's own index
+    with running_app(folder, env, port_flag=False) as app:
+        config = httpx.get(app.url + "/config", timeout=10).json()
         events = {d["api_name"]: d["id"] for d in config["dependencies"] if d.get("backend_fn")}
-        yield Server(url, port, process, log, folder / "gradio-tmp", events)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        yield Server(app, folder / "gradio-tmp", events)
 
 
 def client(server: Server, n: int, **kwargs) -> httpx.Client:
@@ -230,6 +202,7 @@ def test_deep_links_neither_store_nor_return_what_was_typed(server):
 # --- the queue: one client cannot take it, cancelled and abandoned work stops --------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.alone  # the victim's latency is measured
 def test_one_client_cannot_fill_the_queue_or_slow_everyone(server):
     """70 long page events from one address, in bursts of 10 at once (the issue filled the queue with 70 joins)."""
     base_cpu, base_rss, base_threads = cpu_seconds(server.pid), rss_mib(server.pid), status(server.pid, "Threads")
@@ -284,11 +257,13 @@ def test_one_client_cannot_fill_the_queue_or_slow_everyone(server):
 
 @pytest.mark.slow
 def test_abandoned_searches_stop(server):
-    """64 long searches from 16 addresses, whose clients leave after 0.1 s, against 64 that are answered."""
-    def searches(first: int, abandon: bool) -> float:
+    """64 long searches from 16 addresses whose clients leave after 0.1 s cost, per search, less than half of
+    what an answered one does (measured on 16 from 4 addresses: a search's CPU does not depend on how many
+    are sent, and 64 answered would hold the suite for half a minute on two cores)."""
+    def searches(first: int, addresses: int, abandon: bool) -> float:
         before = cpu_seconds(server.pid)
         socks = []
-        for n in range(16):
+        for n in range(addresses):
             for _ in range(Limits().client_at_once):
                 text = f"{FIND_HELP_TEXT} {uuid.uuid4().hex}"  # new text: the query cache cannot answer it
                 body = json.dumps({"situation": text}).encode()
@@ -305,11 +280,12 @@ def test_abandoned_searches_stop(server):
             sock.close()
         assert abandon or answered == len(socks)
         time.sleep(1.0 if abandon else 0.1)  # what still ran for the abandoned ones has ended (or shows) by now
-        return cpu_seconds(server.pid) - before
+        return (cpu_seconds(server.pid) - before) / len(socks)
 
-    answered = searches(50, abandon=False)
-    abandoned = searches(70, abandon=True)
-    record("abandoned_searches", searches=64, cpu_s_answered=round(answered, 2), cpu_s_abandoned=round(abandoned, 2))
+    answered = searches(50, 4, abandon=False)
+    abandoned = searches(70, 16, abandon=True)
+    record("abandoned_searches", answered=16, abandoned=64, cpu_s_per_answered=round(answered, 3),
+           cpu_s_per_abandoned=round(abandoned, 3))
     assert abandoned < 0.5 * answered, (abandoned, answered)
 
 
@@ -393,6 +369,7 @@ def test_bad_json_of_any_depth_gets_a_400(server):
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # deadlines of a second are measured
 def test_slow_clients_are_cut_off(server):
     # Headers a byte at a time: closed at the header deadline, the page still answers others.
     with connect(server, 40) as sock:

@@ -30,7 +30,7 @@ from assistant.corpus.parse import CorpusError, load_corpus, parse_page
 from assistant.index import store as index_module
 from assistant.index.store import MANIFEST, PASSAGES, VECTORS, IndexProblem, IndexUnreadable, build, load, load_or_build
 
-from .conftest import ROOT, SEED, HashingEmbedder
+from .conftest import ROOT, SEED, HashingEmbedder, copy_index, running_app, start_app
 from .test_robustness import BOOTSTRAP, fake_open_searcher, run_cli
 
 JSON = st.recursive(
@@ -453,52 +453,21 @@ def test_app_start_with_a_missing_model_names_the_setting(tmp_path, corpus_dir):
     assert "Traceback" not in done.stderr  # a message and exit 1, never a traceback
 
 
-def _start_app(tmp_path: Path, env: dict) -> tuple[subprocess.Popen, str, Path]:
-    """python app.py on a free loopback port; returns once it answers or has exited."""
-    import httpx
-
-    from .conftest import free_port
-
-    port = free_port()
-    log = tmp_path / "app.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=tmp_path,
-                                   env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/", timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.5)
-    return process, url, log
-
-
 @pytest.mark.slow
-def test_app_start_with_a_broken_corpus_serves_the_previous_index_and_names_the_line(tmp_path, corpus_dir):
+def test_app_start_with_a_broken_corpus_serves_the_previous_index_and_names_the_line(tmp_path, corpus_dir,
+                                                                                   project_index):
     """The real app: a page that no longer parses is named by file and line; people still get answers."""
     from .test_robustness import call_api
 
-    index_dir = tmp_path / "index"
-    if (ROOT / "index" / "manifest.json").exists():
-        shutil.copytree(ROOT / "index", index_dir, ignore=shutil.ignore_patterns(".lock", ".*.tmp*"))
-    env = {"ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(index_dir)}
-    process, _, log = _start_app(tmp_path, env)  # builds the index when the copy is missing or stale
-    process.terminate()
-    process.wait(timeout=60)
+    index_dir = copy_index(project_index, tmp_path / "index")  # the index of the corpus before the page broke
     (corpus_dir / "lt-broken.txt").write_bytes(BROKEN_PAGES["not UTF-8"][0])
-    process, url, log = _start_app(tmp_path, env)
-    try:
-        assert process.poll() is None, log.read_text()[-3000:]
-        event, data = call_api(url, json.dumps({"data": ["my child was abused"]}).encode())
+    env = {"ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(index_dir)}
+    with running_app(tmp_path, env) as app:
+        event, data = call_api(app.url, json.dumps({"data": ["my child was abused"]}).encode())
         assert event == "complete" and data[0]["results"]
-        text = log.read_text()
+        text = app.output()
         assert "lt-broken.txt:5: the file is not valid UTF-8" in text and "keeps serving" in text
         assert "Traceback" not in text
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 @pytest.mark.slow
@@ -507,28 +476,25 @@ def test_app_start_with_a_broken_corpus_and_no_index_names_the_line(tmp_path, co
     if (ROOT / "index" / "onnx").is_dir():  # the model cache only: no index to fall back on
         shutil.copytree(ROOT / "index" / "onnx", tmp_path / "index" / "onnx")
     env = {"ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(tmp_path / "index")}
-    process, _, log = _start_app(tmp_path, env)
+    app = start_app(tmp_path, env)
     try:
-        assert process.wait(timeout=120) != 0
+        assert app.process.wait(timeout=120) != 0
     finally:
-        if process.poll() is None:
-            process.kill()
-    text = log.read_text()
+        if app.process.poll() is None:
+            app.process.kill()
+    text = app.output()
     assert "lt-broken.txt:3: a CONTACTS part comes before any organisation" in text
     assert "Traceback" not in text
 
 
 @pytest.mark.slow
-def test_two_real_cli_builds_at_once_while_a_reader_loads(tmp_path, corpus_dir):
+def test_two_real_cli_builds_at_once_while_a_reader_loads(tmp_path, corpus_dir, project_index):
     """Two `assistant build --force` processes with the real model on one folder; loads in between never fail."""
     from assistant.config import DEFAULT_MODEL
 
-    index_dir = tmp_path / "index"
-    if (ROOT / "index" / "onnx").is_dir():
-        shutil.copytree(ROOT / "index" / "onnx", index_dir / "onnx")
+    index_dir = copy_index(project_index, tmp_path / "index")  # whole, as a first build leaves it
     env = {**os.environ, "ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(index_dir)}
     command = [sys.executable, "-m", "assistant", "build", "--force"]
-    assert subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, timeout=300, check=False).returncode == 0
     builders = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 for _ in range(2)]
     loads, errors = 0, []

@@ -1,43 +1,22 @@
 """The page in a real browser, in each interface language and at phone width: Enter, examples, tel links,
 tap sizes, Quick exit never over the content, the banner per kind of danger, and axe-core's check.
 
-One server and one browser for the module; screenshots go to test-output/screenshots/.
+The session's one server and the module's browser (tests/conftest.py); screenshots go to test-output/screenshots/.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from .conftest import free_port
-from .test_browser import CHROMIUM, FLAGS, SHOTS, _missing  # noqa: F401 - the same browser set-up
+from .test_browser import SHOTS
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture(scope="module")
-def url(real_searcher):
-    from app import build_demo, serve
-
-    demo = build_demo(real_searcher)
-    _, address, _ = serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
-    yield address
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    import shutil
-    from pathlib import Path
-
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _missing(f"Chromium ({CHROMIUM})")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
+def url(served):
+    return served[1]
 
 
 def open_page(chromium, url, locale: str, viewport=PHONE):

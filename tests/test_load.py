@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import ROOT, SEED, free_port
+from .conftest import SEED, App, copy_index, running_app
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.alone]  # 32 clients take both cores
 
 CLIENTS = 32
 SECONDS = float(os.environ.get("LOAD_SECONDS") or (10 if os.environ.get("CI", "").lower() == "true" else 60))
@@ -57,54 +57,44 @@ def rss_mib(pid: int) -> float:
 
 @dataclass
 class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-    env: dict
+    app: App
     corpus_dir: Path
     index_dir: Path
+    searches: int = 0  # answered so far, by every test of the module: each left a session in the app's store
+
+    @property
+    def url(self) -> str:
+        return self.app.url
+
+    @property
+    def process(self):
+        return self.app.process
+
+    @property
+    def log(self) -> Path:
+        return self.app.log
+
+    @property
+    def env(self) -> dict:
+        return self.app.env
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, project_index):
     """``python app.py`` in a subprocess, on a copy of the corpus and index (the model cache included)."""
     folder = tmp_path_factory.mktemp("load")
     corpus_dir, index_dir = folder / "corpus", folder / "index"
     corpus_dir.mkdir()
     shutil.copy(SEED, corpus_dir / SEED.name)
-    if (ROOT / "index" / "manifest.json").exists():
-        shutil.copytree(ROOT / "index", index_dir, ignore=shutil.ignore_patterns(".lock", ".*.tmp*"))
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(index_dir),
-           "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
+    copy_index(project_index, index_dir)
+    env = {"ASSISTANT_CORPUS": str(corpus_dir), "ASSISTANT_INDEX": str(index_dir),
+           "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
            "GRADIO_TEMP_DIR": str(folder / "gradio-tmp"),
            # Each client sends from an address of its own (the app allows one address 4 searches at once);
            # a load test's client searches far more often than the 120 a minute one person may.
            "ASSISTANT_CLIENT_PER_MINUTE": "0"}
-    log = folder / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=folder,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    try:
-        while True:
-            assert process.poll() is None, f"the app exited: {log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"the app did not start: {log.read_text()[-3000:]}"
-            try:
-                if httpx.get(url + "/", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        yield Server(url, process, log, env, corpus_dir, index_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_app(folder, env) as app:
+        yield Server(app, corpus_dir, index_dir)
 
 
 @dataclass
@@ -113,6 +103,7 @@ class Run:
     errors: list[str] = field(default_factory=list)
     empty: int = 0
     warm_up_searches: int = 0
+    answered: int = 0  # every answered search, the warm-up's included
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the run, MiB)
 
     def p(self, q: float) -> float:
@@ -139,11 +130,12 @@ async def one_search(client: httpx.AsyncClient, text: str) -> dict:
     raise RuntimeError(f"stream ended after event {event}")
 
 
-def warm_up_searches() -> int:
-    """Enough searches to fill the app's session store (app.STATE_SESSIONS, bounded: test_server.py)."""
+def warm_up_searches(server: Server) -> int:
+    """Enough searches to fill the app's session store (app.STATE_SESSIONS, bounded: test_server.py), less
+    those an earlier test of the module already made on this server (the store stays full between tests)."""
     import app
 
-    return app.STATE_SESSIONS + CLIENTS
+    return max(0, app.STATE_SESSIONS + CLIENTS - server.searches)
 
 
 async def load(url: str, pid: int, seconds: float, warm_up: float = 3.0, warm_up_searches: int = 0) -> Run:
@@ -152,7 +144,6 @@ async def load(url: str, pid: int, seconds: float, warm_up: float = 3.0, warm_up
     run = Run()
     start = time.monotonic()
     window: dict[str, float] = {}  # "from" and "to", once the warm-up is over
-    answered = 0
     counter = iter(range(10**9))
 
     def measuring(moment: float) -> bool:
@@ -162,7 +153,6 @@ async def load(url: str, pid: int, seconds: float, warm_up: float = 3.0, warm_up
         return "to" in window and time.monotonic() >= window["to"]
 
     async def client_loop(seed: int) -> None:
-        nonlocal answered
         rng = random.Random(seed)
         transport = httpx.AsyncHTTPTransport(local_address=f"127.0.0.{2 + seed}")  # one person per client
         async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT, transport=transport) as client:
@@ -175,13 +165,13 @@ async def load(url: str, pid: int, seconds: float, warm_up: float = 3.0, warm_up
                 except Exception as error:  # noqa: BLE001 - every failure is counted and shown
                     run.errors.append(f"{type(error).__name__}: {error}")
                     continue
-                answered += 1
+                run.answered += 1
                 if measuring(began):
                     run.latencies.append(time.monotonic() - began)
                 now = time.monotonic()
-                if "from" not in window and answered >= warm_up_searches and now >= start + warm_up:
+                if "from" not in window and run.answered >= warm_up_searches and now >= start + warm_up:
                     window.update({"from": now, "to": now + seconds})
-                    run.warm_up_searches = answered
+                    run.warm_up_searches = run.answered
 
     async def sample_memory() -> None:
         while not over():
@@ -228,7 +218,8 @@ def files_holding(folder: Path, needle: bytes) -> list[Path]:
 
 def test_32_clients_zero_errors_steady_memory(server, capsys):
     # Warm up past the app's session store, so what is measured is the steady state, not its filling.
-    run = asyncio.run(load(server.url, server.process.pid, SECONDS, warm_up_searches=warm_up_searches()))
+    run = asyncio.run(load(server.url, server.process.pid, SECONDS, warm_up_searches=warm_up_searches(server)))
+    server.searches += run.answered
     first, last = report(capsys, "steady", run, SECONDS)
     log = server.log.read_text(errors="replace")
     assert MARKER not in log, "query text reached the server's log"
@@ -252,7 +243,8 @@ def test_searches_keep_being_answered_while_the_index_is_rebuilt(server, capsys)
     rebuilder = threading.Thread(target=rebuild_until_stopped)
     rebuilder.start()
     try:
-        run = asyncio.run(load(server.url, server.process.pid, SECONDS, warm_up_searches=warm_up_searches()))
+        run = asyncio.run(load(server.url, server.process.pid, SECONDS, warm_up_searches=warm_up_searches(server)))
+        server.searches += run.answered
     finally:
         stop.set()
         rebuilder.join(timeout=600)

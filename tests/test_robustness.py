@@ -31,7 +31,7 @@ from assistant.retrieval.search import TRUNCATED_NOTE, Searcher
 from assistant.types import Answer
 from assistant.web.render import answer_html, answer_json, answer_text
 
-from .conftest import ROOT, SEED, HashingEmbedder, free_port
+from .conftest import ROOT, SEED, HashingEmbedder, copy_index, free_port
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
@@ -220,13 +220,12 @@ def test_real_model_any_text(real_searcher, text):
 
 
 @pytest.fixture(scope="module")
-def production_searcher(tmp_path_factory) -> Searcher:
+def production_searcher(tmp_path_factory, project_index) -> Searcher:
     """The searcher the app and CLI open (the fast ONNX path when it is available), on a copy of the index."""
     from assistant.retrieval.search import open_searcher
 
     folder = tmp_path_factory.mktemp("production")
-    if (ROOT / "index" / "manifest.json").exists():
-        shutil.copytree(ROOT / "index", folder / "index", ignore=shutil.ignore_patterns(".lock", ".*.tmp*"))
+    copy_index(project_index, folder / "index")
     return open_searcher(Settings(corpus_dir=SEED.parent, index_dir=folder / "index"), say=lambda _: None)
 
 

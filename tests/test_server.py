@@ -22,11 +22,8 @@ SECRET = "quokkaberry"
 
 
 @pytest.fixture(scope="module")
-def server(real_searcher):
-    demo = app.build_demo(real_searcher)
-    _, url, _ = app.serve(demo, port=free_port(), prevent_thread_lock=True, quiet=True)
-    yield demo, url
-    demo.close()
+def server(served):
+    return served
 
 
 def call(url: str, name: str, data: list) -> tuple[httpx.Response, str, object]:
