@@ -16,10 +16,8 @@ Prints and writes benchmarks/results/learning-<time>.json:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +31,7 @@ from assistant.learning.training import _vector_cache, situation_vectors  # noqa
 from assistant.retrieval.ranking import organisation_scores  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
 from assistant.taxonomy import NEED_KEYS  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks.common import write_results  # noqa: E402
 
 
 def ranking_metrics(scores: np.ndarray, situations, organisations) -> tuple[float, float]:
@@ -123,9 +120,7 @@ def main() -> int:
                           f"{row['other languages']['nDCG@3']:.3f} | oos AUC {row['out_of_scope_auc']:.3f}",
                           flush=True)
     report["seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"learning-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(report, indent=1))
+    path = write_results("learning", report)
     print(f"written {path}")
     return 0
 

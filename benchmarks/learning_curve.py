@@ -14,7 +14,6 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +26,7 @@ from assistant.learning.learned import train_organisations  # noqa: E402
 from assistant.learning.situations import training_situations  # noqa: E402
 from assistant.learning.training import features  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks.common import write_results  # noqa: E402
 
 
 def main() -> int:
@@ -59,9 +57,7 @@ def main() -> int:
             row[name] = {"Success@1": round(means["Success@1"], 3), "nDCG@3": round(means["nDCG@3"], 3)}
         report.append(row)
         print(json.dumps(row), flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"learning-curve-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(report, indent=1))
+    path = write_results("learning-curve", report)
     print(f"written {path}")
     return 0
 

@@ -18,7 +18,6 @@ import os
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 os.environ["ASSISTANT_QUERY_CACHE"] = "0"
@@ -27,8 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation.metrics import EVALDATA, load_queries  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks.common import write_results  # noqa: E402
 
 
 def main() -> int:
@@ -72,10 +70,8 @@ def main() -> int:
     base = rows["english / dense"]["median_ms"]
     for key, row in rows.items():
         row["median_vs_english_dense"] = round(row["median_ms"] / base, 2)
-    RESULTS.mkdir(exist_ok=True)
     load = os.getloadavg()
-    path = RESULTS / f"paths-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps({"rows": rows, "load_average": load, "cores": os.cpu_count()}, indent=1))
+    path = write_results("paths", {"rows": rows, "load_average": load, "cores": os.cpu_count()})
     print(f"written {path} (load average {load[0]:.1f})")
     return 0
 

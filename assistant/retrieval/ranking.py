@@ -73,3 +73,20 @@ def organisation_scores(passage_scores: np.ndarray, owners: np.ndarray, n_organi
     with np.errstate(divide="ignore", invalid="ignore"):
         soft_scores = top + np.log(sums / np.maximum(counts, 1)) / SOFTMAX_SHARPNESS
     return np.where(has, soft_scores, -np.inf)
+
+
+def best_first(scores: np.ndarray, top_k: int | None = None) -> np.ndarray:
+    """The organisations with a finite score, best first, ties in corpus order (a stable sort), only the
+    ``top_k`` best when it is given and positive: those are picked by partition before being sorted, so
+    the cost is one pass over the organisations plus a sort of the ``top_k``."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    negated = -scores[finite]
+    if top_k is None or top_k <= 0 or top_k >= finite.size:
+        return finite[np.argsort(negated, kind="stable")]
+    kth = np.partition(negated, top_k - 1)[top_k - 1]
+    better = np.flatnonzero(negated < kth)
+    # Of the organisations tied with the k-th, the first in corpus order fill the places left. Both parts are
+    # in corpus order and no score is in both, so a stable sort of them breaks every tie as one of all would.
+    chosen = np.concatenate([better, np.flatnonzero(negated == kth)[:top_k - better.size]])
+    return finite[chosen[np.argsort(negated[chosen], kind="stable")]]
+

@@ -18,6 +18,7 @@ from assistant.retrieval.ranking import (
     MODES,
     NEIGHBOUR_WEIGHT,
     STEPS,
+    best_first,
     organisation_scores,
 )
 from assistant.safety.danger import assess_danger, detect_danger
@@ -68,11 +69,18 @@ class Searcher:
         corpus = index.corpus
         self._organisations = list(corpus.organisations)
         position = {o.id: i for i, o in enumerate(self._organisations)}
-        self._owners = np.array([position[p.organisation_id] for p in corpus.passages])
+        self._owners = np.array([position[p.organisation_id] for p in corpus.passages], dtype=np.intp)
         self._passage_needs = [passage_needs(p.text) for p in corpus.passages]  # taxonomy keys, in the corpus's words
         self._bm25 = None
 
-        self._rows_of = [np.flatnonzero(self._owners == org) for org in range(len(self._organisations))]
+        # Passage rows grouped by organisation, corpus order within each: organisation i's rows are
+        # _by_owner[_first_row[i]:_first_row[i + 1]], so evidence is gathered for the returned ones only.
+        self._by_owner = np.argsort(self._owners, kind="stable")
+        counts = np.bincount(self._owners, minlength=len(self._organisations))
+        self._first_row = np.concatenate([[0], np.cumsum(counts)])
+        self._need_keys = tuple(sorted({key for keys in self._passage_needs for key in keys}))
+        self._speaks_of = np.array([[key in keys for key in self._need_keys] for keys in self._passage_needs],
+                                   dtype=np.int32).reshape(len(self._passage_needs), len(self._need_keys))
         if learned is not None:
             self._head_columns = {}
             for space, heads in learned.heads.items():
@@ -112,6 +120,18 @@ class Searcher:
     def _scores_for(index: SearchIndex, vector: np.ndarray) -> np.ndarray:
         # Every passage's score for an exact index; the nearest ones for a graph over a large corpus
         # (the others keep the lowest cosine, -1).
+        import faiss
+
+        flat = index.vectors
+        if isinstance(flat, faiss.IndexFlat) and flat.metric_type == faiss.METRIC_INNER_PRODUCT:
+            # FAISS's own inner-product kernel over the stored vectors, in passage order, without its search's
+            # sort of every passage (a heap of all of them, undone here): the same numbers, except that FAISS's
+            # search of 10k+ passages on several threads takes a BLAS product that differs in the 7th decimal.
+            query = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+            scores = np.empty(flat.ntotal, dtype=np.float32)
+            faiss.fvec_inner_products_ny(faiss.swig_ptr(scores), faiss.swig_ptr(query), flat.get_xb(), flat.d,
+                                         flat.ntotal)
+            return scores.astype(np.float64)
         wanted = index.vectors.ntotal if index.vectors.ntotal <= EXACT_LIMIT else NEAREST_PASSAGES
         scores, rows = index.vectors.search(vector.reshape(1, -1).astype(np.float32), wanted)
         by_row = np.full(len(index.corpus.passages), -1.0)
@@ -119,14 +139,19 @@ class Searcher:
         by_row[rows[0][keep]] = scores[0][keep]
         return by_row
 
+    def _rows(self, organisation: int) -> np.ndarray:
+        """An organisation's passage rows, in corpus order."""
+        return self._by_owner[self._first_row[organisation]:self._first_row[organisation + 1]]
+
     def _unranked(self, checked, language: str, top_k: int | None = None) -> Answer:
         """Every organisation in corpus order, unranked, for a situation no model here reads."""
-        results = tuple(
-            OrganisationResult(org, 0.0, tuple(PassageHit(p, 0.0) for p in self.index.corpus.passages
-                                               if p.organisation_id == org.id))
-            for org in self._organisations)
+        shown = range(len(self._organisations))
         if top_k is not None and top_k > 0:
-            results = results[:top_k]
+            shown = shown[:top_k]
+        passages = self.index.corpus.passages
+        results = tuple(OrganisationResult(self._organisations[org], 0.0,
+                                           tuple(PassageHit(passages[r], 0.0) for r in self._rows(org).tolist()))
+                        for org in shown)
         name = NAMES.get(language, language)
         message = (f"It looks like you wrote in {name}. This search cannot read {name} yet, so it cannot tell "
                    "which organisation fits best. Here are all of them, in the order of the source page. "
@@ -171,7 +196,7 @@ class Searcher:
         danger = detect_danger(text)
         results = []
         for org in np.argsort(-scores, kind="stable"):
-            rows = self._rows_of[org]
+            rows = self._rows(org)
             if not np.isfinite(scores[org]) or (step.lexical and passage_scores[rows].max() <= 0):
                 continue  # no passage of this organisation matches at all
             hits = sorted((PassageHit(self.index.corpus.passages[r], float(passage_scores[r])) for r in rows),
@@ -238,26 +263,35 @@ class Searcher:
         if suicidal:
             found.append(BY_KEY["suicide"])
         nothing_fits = read["out_of_scope"] >= read["out_of_scope_threshold"] and not danger.urgent
-        found_keys = {n.key for n in found}
-        results = []
-        for org in np.argsort(-scores, kind="stable"):
-            if not np.isfinite(scores[org]):
-                continue
-            rows = self._rows_of[org]
-            hits = [PassageHit(self.index.corpus.passages[r], float(passage_scores[r]),
-                               tuple(BY_KEY[k].label() for k in self._passage_needs[r] if k in found_keys))
-                    for r in rows]
-            hits.sort(key=lambda h: (-len(h.carries), -h.score))
-            results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
-        if top_k is not None and top_k > 0:
-            results = results[:top_k]
+        results = self._results(best_first(scores, top_k), scores, passage_scores, {n.key for n in found})
         return Answer(
-            query=checked.text, results=tuple(results),
+            query=checked.text, results=results,
             message=" ".join(m for m, on in ((NOTHING_FITS_NOTE, nothing_fits),
                                               (TRUNCATED_NOTE, checked.truncated)) if on) or None,
             truncated=checked.truncated, no_match=nothing_fits, language=language,
             understood=tuple(n.label() for n in found), needs=tuple(n.key for n in found),
             urgent=danger.urgent, urgent_reason=danger.reason, urgent_kind=danger.kind)
+
+    def _results(self, order: np.ndarray, scores: np.ndarray, passage_scores: np.ndarray,
+                 found_keys: set[str]) -> tuple[OrganisationResult, ...]:
+        """The organisations in ``order`` with their evidence: each one's passages, those that speak of more
+        of the needs found first, then best match first (ties in corpus order). Only the organisations
+        returned are gathered, in one sort over their passages, so the cost follows what is returned."""
+        first, counts = self._first_row[order], np.diff(self._first_row)[order]
+        ends = np.cumsum(counts)
+        # Every returned organisation's rows, one organisation after another.
+        rows = self._by_owner[np.repeat(first - ends + counts, counts) + np.arange(counts.sum())]
+        found = np.array([key in found_keys for key in self._need_keys], dtype=np.int32)
+        carried = self._speaks_of[rows] @ found  # how many of the found needs each passage speaks of
+        rank = np.lexsort((-passage_scores[rows], -carried, np.repeat(np.arange(len(order)), counts)))
+        rows, carried = rows[rank], carried[rank]
+        passages = self.index.corpus.passages
+        hits = [PassageHit(passages[r], score, tuple(BY_KEY[k].label() for k in self._passage_needs[r]
+                                                      if k in found_keys) if n else ())
+                for r, score, n in zip(rows.tolist(), passage_scores[rows].tolist(), carried.tolist())]
+        return tuple(OrganisationResult(self._organisations[org], score, tuple(hits[end - count:end]))
+                     for org, score, count, end in zip(order.tolist(), scores[order].tolist(), counts.tolist(),
+                                                       ends.tolist()))
 
 
 MULTILINGUAL_DIR, LEARNED_DIR = "multilingual", "learned"  # inside the index folder
