@@ -248,7 +248,9 @@ def test_one_client_cannot_fill_the_queue_or_slow_everyone(server):
     assert len(statuses) == 70 and set(statuses) <= {200, 429}, statuses
     # Ten at once from one address: at most its 4 get in, the rest are told to wait; never "Queue is full".
     assert statuses.count(200) <= 7 * Limits().client_at_once + 2 and statuses.count(429) >= 35, statuses
-    assert len(victim_ms) == 3 and max(victim_ms) < 5000, victim_ms
+    # Someone else is served between the bursts, not queued behind 70 long searches (which would take a minute):
+    # 0.1-2.7 s on an idle machine; 10 s leaves room for a loaded one (CI saw 5.6 s with other work running).
+    assert len(victim_ms) == 3 and max(victim_ms) < 10_000, victim_ms
     # Threads are bounded by what runs at once, not by how many asked: the page's and the API's workers
     # (4 each, app.CONCURRENCY) and a few Gradio starts on first use; 70 joins must not mean 70 threads.
     # (CI saw 9 once, an idle API worker kept from the victim's call; 8 was too tight a bound.)

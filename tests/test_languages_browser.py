@@ -179,7 +179,7 @@ def test_every_view_is_one_tap_away_on_a_phone_and_keeps_its_label_in_each_langu
     safety = page.get_by_role("tab", name=text("tab_safety", "en"))
     safety.click()  # one tap, from the first screen
     heading = page.locator("#safety-note h2")
-    heading.wait_for(timeout=10_000)
+    heading.wait_for(timeout=30_000)
     box = heading.bounding_box()
     assert heading.is_visible() and box["y"] + box["height"] <= PHONE["height"]
     for language in ("lt", "ru", "pl", "uk", "en", "ru"):  # and back: the labels follow every switch
@@ -187,7 +187,7 @@ def test_every_view_is_one_tap_away_on_a_phone_and_keeps_its_label_in_each_langu
         expected = [text(key, language) for key in TABS]
         page.wait_for_function("(want) => JSON.stringify([...document.querySelectorAll('#views [role=tab]')]"
                                ".map(t => t.textContent.trim())) === JSON.stringify(want)", arg=expected,
-                               timeout=10_000)
+                               timeout=30_000)  # a busy machine renders slowly; the labels, not the speed, are tested
         page.screenshot(path=str(SHOTS / f"phone-375-tabs-after-switch-to-{language}.png"))
     page.get_by_role("tab", name=text("tab_find", "ru")).click()  # a tab opened: Gradio redraws the list
     page.wait_for_timeout(200)
