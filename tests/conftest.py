@@ -186,10 +186,10 @@ class App:
 
 
 def start_app(folder: Path, env: dict | None = None, port_flag: bool = True, deadline_s: float = 300) -> App:
-    """``python app.py`` with ``folder`` as its working directory and ``env`` over this process's environment,
-    (a variable given as None is removed), on a free loopback port (``--port``, or ASSISTANT_PORT as ``make run``
-    reads it when ``port_flag`` is False). Returns once the page answers, or the process has exited (the
-    caller asserts which it expects)."""
+    """``python app.py`` with ``folder`` as its working directory and ``env`` over this process's environment
+    (a variable given as None is removed), on a free loopback port (``--port``, or ASSISTANT_PORT as ``make
+    run`` reads it when ``port_flag`` is False). Returns once the page answers or the process has exited
+    (the caller asserts which it expects)."""
     import httpx
 
     port = free_port()

@@ -262,7 +262,7 @@ HOSTILE = ('<img src=x onerror="window.__xss=1"> <svg onload="window.__xss=2"></
 
 
 @pytest.fixture(scope="module")
-def hostile_url(real_embedder, tmp_path_factory):
+def hostile_url(real_searcher, tmp_path_factory):
     """The real app over a corpus whose own text carries markup, as a tampered page might."""
     from app import build_demo, serve
     from assistant.config import Settings
@@ -274,8 +274,9 @@ def hostile_url(real_embedder, tmp_path_factory):
     page = page.replace("- accompanies children to other institutions", f"- accompanies children {HOSTILE} to other institutions")
     (folder / "lt-page.txt").write_text(page, encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("hostile-index")
-    index = load_or_build(folder, index_dir, real_embedder, say=lambda _: None)
-    demo = build_demo(Searcher(index, real_embedder, Settings(corpus_dir=folder, index_dir=index_dir)))
+    embedder = real_searcher.embedder  # the app's own English model
+    index = load_or_build(folder, index_dir, embedder, say=lambda _: None)
+    demo = build_demo(Searcher(index, embedder, Settings(corpus_dir=folder, index_dir=index_dir)))
     _, url, _ = serve(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
     yield url
     demo.close()

@@ -33,6 +33,9 @@ def search_with_enter(page, text: str):
     page.fill("#situation textarea", text)
     page.press("#situation textarea", "Enter")
     page.wait_for_selector("#results article.org-card", timeout=30_000)
+    # Settled: while an event still runs, Gradio shows the results at 20% opacity (axe reads that as low
+    # contrast; on a busy machine the answer's cards are there before the last event ends).
+    page.wait_for_selector("#results.pending, #results .pending", state="detached", timeout=30_000)
 
 
 def assert_tap_size(page, selector: str):
