@@ -119,3 +119,26 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def situation_features(searcher, situations) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """What the learned layer reads of each labelled situation, as ``assistant build`` computes it: each
+    space's situation vectors (from the build's vector cache) and the passages' soft evidence per
+    organisation; "concat" is both models side by side (English), its evidence the language's own model's."""
+    from assistant.learning.training import _vector_cache, situation_vectors
+    from assistant.retrieval.ranking import organisation_scores
+
+    corpus = searcher.index.corpus
+    organisations = tuple(o.id for o in corpus.organisations)
+    owners = np.array([organisations.index(p.organisation_id) for p in corpus.passages])
+    english = np.array([s.language == "en" for s in situations])
+    vectors, evidence = {}, {}
+    for name, space in searcher.spaces.items():
+        cache = _vector_cache(searcher.settings.index_dir / "learned", space.embedder.name)
+        vectors[name] = situation_vectors(space.embedder, [s.text for s in situations], cache)
+        passages = space.index.vectors.reconstruct_n(0, space.index.vectors.ntotal)
+        evidence[name] = np.stack([organisation_scores(row, owners, len(organisations), soft=True)
+                                   for row in vectors[name] @ passages.T])
+    vectors["concat"] = np.hstack([vectors["primary"], vectors["multilingual"]])
+    evidence["concat"] = np.where(english[:, None], evidence["primary"], evidence["multilingual"])
+    return vectors, evidence

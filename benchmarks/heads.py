@@ -26,12 +26,9 @@ from learning import ranking_metrics  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.learning.learned import GRADE_WEIGHT, C, train_neighbours, train_organisations  # noqa: E402
 from assistant.learning.situations import training_situations  # noqa: E402
-from assistant.learning.training import _vector_cache, situation_vectors  # noqa: E402
-from assistant.retrieval.ranking import EVIDENCE_WEIGHT, organisation_scores  # noqa: E402
+from assistant.retrieval.ranking import EVIDENCE_WEIGHT  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
-
+from benchmarks.common import situation_features, write_results  # noqa: E402
 
 def mlp(x: np.ndarray, targets: np.ndarray, hidden: int = 512, epochs: int = 60, seed: int = 0):
     """A one-hidden-layer network on soft targets (the grades as a distribution), AdamW, dropout."""
@@ -66,21 +63,13 @@ def main() -> int:
     settings = Settings.from_env()
     searcher = open_searcher(settings)
     organisations = tuple(o.id for o in searcher.index.corpus.organisations)
-    owners = np.array([organisations.index(p.organisation_id) for p in searcher.index.corpus.passages])
     situations = training_situations()
     sources = np.array([s.source for s in situations])
     english = np.array([s.language == "en" for s in situations])
     judged = np.array([s.grades is not None and s.in_scope is True for s in situations])
-    vectors, evidence = {}, {}
-    for name, space in searcher.spaces.items():
-        cache = _vector_cache(settings.index_dir / "learned", space.embedder.name)
-        vectors[name] = situation_vectors(space.embedder, [s.text for s in situations], cache)
-        passages = space.index.vectors.reconstruct_n(0, space.index.vectors.ntotal)
-        evidence[name] = np.stack([organisation_scores(row, owners, len(organisations), soft=True)
-                                   for row in vectors[name] @ passages.T])
-    vectors["concat"] = np.hstack([vectors["primary"], vectors["multilingual"]])
+    vectors, evidence = situation_features(searcher, situations)
     space_of = np.where(english, "concat", "multilingual")
-    evidence_of = np.where(english[:, None], evidence["primary"], evidence["multilingual"])
+    evidence_of = evidence["concat"]
     targets = np.zeros((len(situations), len(organisations)), np.float32)
     for i, s in enumerate(situations):
         for org, grade in (s.grades or {}).items():
@@ -119,13 +108,7 @@ def main() -> int:
         print(f"{name:32} {row['english']['Success@1']:7.3f} {row['english']['nDCG@3']:7.3f} "
               f"{row['other languages']['Success@1']:10.3f} {row['other languages']['nDCG@3']:7.3f}")
     report["seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.mkdir(exist_ok=True)
-    import json
-    from datetime import datetime, timezone
-
-    path = RESULTS / f"heads-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(report, indent=1))
-    print(f"written {path}")
+    print(f"written {write_results('heads', report)}")
     return 0
 
 

@@ -27,11 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.config import Settings  # noqa: E402
 from assistant.learning.learned import fit_sigmoids, sigmoid_targets, train_organisations  # noqa: E402
 from assistant.learning.situations import training_situations  # noqa: E402
-from assistant.learning.training import _vector_cache, situation_vectors  # noqa: E402
-from assistant.retrieval.ranking import organisation_scores  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
 from assistant.taxonomy import NEED_KEYS  # noqa: E402
-from benchmarks.common import write_results  # noqa: E402
+from benchmarks.common import situation_features, write_results  # noqa: E402
 
 
 def ranking_metrics(scores: np.ndarray, situations, organisations) -> tuple[float, float]:
@@ -58,20 +56,11 @@ def main() -> int:
     settings = Settings.from_env()
     searcher = open_searcher(settings)
     organisations = tuple(o.id for o in searcher.index.corpus.organisations)
-    owners = np.array([organisations.index(p.organisation_id) for p in searcher.index.corpus.passages])
     situations = training_situations()
     judged = [i for i, s in enumerate(situations) if s.grades is not None and s.in_scope]
     sources = np.array([s.source for s in situations])
     english = np.array([s.language == "en" for s in situations])
-    vectors, evidence = {}, {}
-    for name, space in searcher.spaces.items():
-        cache = _vector_cache(settings.index_dir / "learned", space.embedder.name)
-        vectors[name] = situation_vectors(space.embedder, [s.text for s in situations], cache)
-        passages = space.index.vectors.reconstruct_n(0, space.index.vectors.ntotal)
-        evidence[name] = np.stack([organisation_scores(row, owners, len(organisations), soft=True)
-                                   for row in vectors[name] @ passages.T])
-    vectors["concat"] = np.hstack([vectors["primary"], vectors["multilingual"]])
-    evidence["concat"] = np.where(english[:, None], evidence["primary"], evidence["multilingual"])
+    vectors, evidence = situation_features(searcher, situations)
     routes = {"en: primary, others: multilingual": lambda i: "primary" if english[i] else "multilingual",
               "all: multilingual": lambda i: "multilingual",
               "en: concat, others: multilingual": lambda i: "concat" if english[i] else "multilingual",

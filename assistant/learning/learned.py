@@ -33,7 +33,7 @@ import numpy as np
 
 from assistant.learning.situations import Situation
 
-FORMAT_VERSION = 2  # 2: the neighbours (vectors and where they were sent) beside the heads
+FORMAT_VERSION = 3  # 2: the neighbours (vectors and where they were sent) beside the heads; 3: their vectors in int8
 GRADE_WEIGHT = {2: 1.0, 1: 0.3}  # how much a judged organisation counts as "the one to go to"
 C = 4.0  # inverse regularisation, chosen by grouped cross-validation (benchmarks/learning.py)
 DANGER_RECALL = 0.96  # the danger threshold keeps at least this recall in cross-validation (danger sets)
@@ -95,8 +95,17 @@ def train_neighbours(vectors: np.ndarray, situations: list[Situation], organisat
     np.add.at(targets, (rows, labels), weights)
     keep = targets.sum(axis=1) > 0
     x = np.asarray(vectors, dtype=np.float32)[keep]
-    return Neighbours(organisations, x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12),
+    codes, scales = quantised(x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12))
+    return Neighbours(organisations, codes.astype(np.float32) * scales,
                       targets[keep] / targets[keep].sum(axis=1, keepdims=True))
+
+
+def quantised(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as int8 codes and one scale each (row = codes x scale): a quarter of float32 on disk, cosines
+    within about 0.001. The neighbours are trained on what this gives back, so what is served is what
+    cross-validation measured."""
+    scales = np.maximum(np.abs(rows).max(axis=1, keepdims=True), 1e-12) / 127
+    return np.round(rows / scales).astype(np.int8), scales.astype(np.float32)
 
 
 HEAD_NAMES = ("organisations", "needs", "out_of_scope", "danger", "danger_kind", "language")
@@ -122,8 +131,8 @@ class Heads:
             out[f"{name}.weights"], out[f"{name}.bias"] = head.weights, head.bias
             if head.thresholds is not None:
                 out[f"{name}.thresholds"] = head.thresholds
-        if self.neighbours is not None:  # half precision on disk: cosines move by less than 0.001
-            out["neighbours.vectors"] = self.neighbours.vectors.astype(np.float16)
+        if self.neighbours is not None:
+            out["neighbours.codes"], out["neighbours.scales"] = quantised(self.neighbours.vectors)
             out["neighbours.targets"] = self.neighbours.targets.astype(np.float16)
         return out
 
@@ -327,10 +336,10 @@ class Learned:
                     return Head(tuple(labels[name]), arrays[f"{name}.weights"], arrays[f"{name}.bias"], softmax,
                                 None if thresholds is None else np.array(thresholds))
                 neighbours = None
-                if "neighbours.vectors" in arrays:
+                if "neighbours.codes" in arrays:
                     settings = info.get("neighbours", {})
                     neighbours = Neighbours(tuple(labels["organisations"]),
-                                            arrays["neighbours.vectors"].astype(np.float32),
+                                            arrays["neighbours.codes"].astype(np.float32) * arrays["neighbours.scales"],
                                             arrays["neighbours.targets"].astype(np.float32),
                                             int(settings.get("k", NEIGHBOURS)),
                                             float(settings.get("sharpness", NEIGHBOUR_SHARPNESS)))

@@ -91,21 +91,40 @@ def cross_validated(space: str, vectors: np.ndarray, situations: list[Situation]
     return out
 
 
-def choose_thresholds(probabilities: dict[str, np.ndarray], situations: list[Situation]) -> dict:
-    """Thresholds from out-of-fold probabilities: danger keeps DANGER_RECALL of the urgent situations; a
-    need is shown where it is right NEED_PRECISION of the time; nothing-fits is said to at most
-    OUT_OF_SCOPE_SLIP of the in-scope situations."""
+MIN_URGENT = 20  # a language gets its own say in the danger threshold from this many urgent lines
+
+
+def served_by(space: str, spaces: Sequence[str], situations: list[Situation]) -> np.ndarray:
+    """Which situations a space's heads answer for: beside a multilingual space the primary one reads English
+    and the multilingual one every other language; a space alone reads them all."""
+    english = np.array([s.language == "en" for s in situations])
+    if space == "multilingual":
+        return ~english
+    return english if "multilingual" in spaces else np.ones(len(situations), dtype=bool)
+
+
+def choose_thresholds(probabilities: dict[str, np.ndarray], situations: list[Situation],
+                      served: np.ndarray | None = None) -> dict:
+    """Thresholds from out-of-fold probabilities. Danger keeps DANGER_RECALL of the urgent situations of every
+    language together, and of each language the heads serve (``served``) that has MIN_URGENT of them: the
+    lowest of those thresholds, so no language pays for another's (benchmarks/detectors.py). A need is shown
+    where it is right NEED_PRECISION of the time, and nothing-fits is said to at most OUT_OF_SCOPE_SLIP of
+    the in-scope situations, both on the situations the heads serve."""
+    served = np.ones(len(situations), dtype=bool) if served is None else np.asarray(served, dtype=bool)
     # The danger threshold is read on the sets written for danger (hard negatives beside every kind of
     # danger, labelled with care), not on the urgent flags writers set in passing on other situations.
     focused = np.array([s.source.startswith("danger") for s in situations])
     flagged = np.array([s.urgent is not None for s in situations]) & (focused if focused.any() else True)
     urgent = np.array([bool(s.urgent) for s in situations])
-    danger = recall_threshold(probabilities["danger"][flagged], urgent[flagged], DANGER_RECALL)
-    labelled = np.array([s.needs is not None for s in situations])
+    languages = np.array([s.language for s in situations])
+    own = [flagged & served & (languages == language) for language in sorted(set(languages[flagged & served]))]
+    candidates = [flagged] + [rows for rows in own if (urgent & rows).sum() >= MIN_URGENT]
+    danger = min(recall_threshold(probabilities["danger"][rows], urgent[rows], DANGER_RECALL) for rows in candidates)
+    labelled = np.array([s.needs is not None for s in situations]) & served
     needs = np.array([precision_threshold(probabilities["needs"][labelled, j],
-                                          np.array([key in s.needs for s in situations if s.needs is not None]),
+                                          np.array([key in situations[i].needs for i in np.flatnonzero(labelled)]),
                                           NEED_PRECISION) for j, key in enumerate(NEED_KEYS)])
-    scoped = np.array([s.in_scope is True for s in situations])
+    scoped = np.array([s.in_scope is True for s in situations]) & served
     in_scope_p = np.sort(probabilities["out_of_scope"][scoped])[::-1]
     slip = int(np.floor(OUT_OF_SCOPE_SLIP * in_scope_p.size))
     out_of_scope = float(in_scope_p[slip]) + 1e-6 if in_scope_p.size else 0.5
@@ -145,7 +164,7 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
         vectors = features(embedders, texts, directory)
         full = train_heads(space, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS)
         probabilities = cross_validated(space, vectors, situations, organisations, folds, start=full)
-        thresholds = choose_thresholds(probabilities, situations)
+        thresholds = choose_thresholds(probabilities, situations, served_by(space, list(spaces), situations))
         heads[space] = with_thresholds(full, thresholds)
         info["models"][space] = [{"name": e.name, "version": getattr(e, "version", None)} for e in embedders]
         info["spaces"][space] = heads_info(heads[space])
