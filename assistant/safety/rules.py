@@ -1,17 +1,19 @@
 """The word patterns behind ``safety.detect_danger``, written from the definition of danger now.
 
-Patterns run over normalised text (``safety.normalise``): lowercase, contractions opened
-("he's" -> "he is", "dont" -> "do not"), common typos of the key words mended, punctuation as
-separate tokens. Each signal says whether it is personal by its own words ("kill myself", "he is
-hitting me"); the others ("suicidal", "self harm") count only when the clause speaks of a person
-(I, my, she...) and is not about the topic in general.
+Patterns run over normalised text (``safety.danger.normalise``): folded (``assistant.normalise.fold``:
+lowercase, no accents), contractions opened ("he's" -> "he is", "dont" -> "do not"), common typos of the
+key words mended, punctuation as separate tokens. Each signal
+says whether it is personal by its own words ("kill myself", "he is hitting me"); the others ("suicidal",
+"self harm") count only when the clause speaks of a person (I, my, she...) and is not about the topic in
+general.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from assistant.normalise import fold
 
 # Key words whose misspellings are mended; none is one letter away from an everyday word.
 _VOCABULARY = (
@@ -225,13 +227,9 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
 ]]
 
 
-def _fold(text: str) -> str:
-    """Lowercase without accents, as ``safety.normalise`` leaves words ("убьёт" -> "убьет", "chcę" -> "chce")."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
-
-
 # The strongest phrases in the languages people here also write in (Lithuanian, Russian, Ukrainian, Polish).
-# Only unmistakable ones: the English rules carry the guards these do not have.
+# Only unmistakable ones: the English rules carry the guards these do not have. Folded as the text they are
+# matched against is ("убьёт" -> "убьет", "chcę" -> "chce").
 _OTHER_LANGUAGES = {
     "suicide": ["noriu mirti", "nusižudyti", "nusižudysiu", "nebenoriu gyventi", "atimti sau gyvybę",
                 "хочу умереть", "покончить с собой", "убить себя", "убью себя", "не хочу жить", "повеситься",
@@ -244,7 +242,7 @@ _OTHER_LANGUAGES = {
                "wyważa drzwi", "dobija się do drzwi"],
 }
 
-SIGNALS += [(kind, _c("|".join(r"(?<!\w)" + re.escape(_fold(p)).replace(",", " ?,?") + r"(?!\w)" for p in phrases)), True)
+SIGNALS += [(kind, _c("|".join(r"(?<!\w)" + re.escape(fold(p)).replace(",", " ?,?") + r"(?!\w)" for p in phrases)), True)
             for kind, phrases in _OTHER_LANGUAGES.items()]
 
 FIRST_PERSON = _c(r"\b(?:i|me|my|mine|we|us|our|myself|he|she|him|her|his|client|patient)\b")
