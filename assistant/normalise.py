@@ -3,13 +3,15 @@
 ``clean`` makes text safe to read: no control or invisible characters, single spaces (the search's
 checked query, the language detector's input). ``fold`` makes words comparable: one case, one apostrophe,
 no accents, no stretched letters (the danger rules read folded text and fold their own phrases the same
-way).
+way). ``edit_distance`` is the one fuzzy match: how many edits apart two words are.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from rapidfuzz.distance import OSA
 
 
 def clean(text: str) -> str:
@@ -35,3 +37,11 @@ def fold(text: str) -> str:
     text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return re.sub(r"(\w)\1{2,}", r"\1\1", text)  # "pleeeease" -> "pleease", "killll" -> "kill"
 
+
+def edit_distance(a: str, b: str) -> int:
+    """Edits between two words, an adjacent swap counting as one ("suicdie" is 1 from "suicide").
+
+    The optimal string alignment distance (a restricted Damerau-Levenshtein: no substring is edited
+    twice), from rapidfuzz's C++ implementation.
+    """
+    return OSA.distance(a, b)
