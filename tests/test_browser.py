@@ -105,7 +105,7 @@ def test_filters_change_the_results(page):
     assert not any("Child House" in name for name in after)
     page.screenshot(path=str(SHOTS / "filters-results.png"), full_page=True)
     open_tab(page, "All organisations")
-    page.locator("#browse-services label", has_text="Compensation").click()
+    page.locator("#browse-services label", has_text="Money for what the crime cost").click()  # the taxonomy's label
     page.wait_for_function("() => document.querySelectorAll('#browse-list article.org-card').length === 1")
     assert "1 of 8 organisations" in page.locator("#browse-list").inner_text()
     assert "Ministry of Justice" in page.locator("#browse-list").inner_text()

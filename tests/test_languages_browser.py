@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.web.strings import need_label, text
+
 from .test_browser import SHOTS
 
 pytestmark = pytest.mark.slow
@@ -90,6 +92,10 @@ def test_english_interface_lithuanian_situation_and_the_switch(chromium, url):
     assert "Supratome" in page.locator("#results").inner_text()  # the situation's language, not the page's
     page.select_option("#language-select", "ru")
     page.wait_for_function("() => document.querySelector('#find-button').innerText === 'Найти помощь'")
+    # The filters' choices are the taxonomy's needs, named by its labels in the page's language.
+    page.get_by_text(text("filters_label", "ru")).click()
+    page.locator("#groups label", has_text=need_label("child", "ru")).wait_for(timeout=30_000)
+    assert page.locator("#services label", has_text=need_label("legal", "ru")).count() == 1
     page.fill("#situation textarea", "first line")
     page.press("#situation textarea", "Shift+Enter")
     page.keyboard.type("second line")

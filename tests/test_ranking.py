@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
+from assistant.normalise import clean
 from assistant.retrieval.language import language_and_confidence
-from assistant.retrieval.query import clean
 from assistant.retrieval.ranking import EVIDENCE_WEIGHT, NEIGHBOUR_WEIGHT, best_first, organisation_scores
 from assistant.retrieval.search import Searcher
 from assistant.taxonomy import BY_KEY

@@ -4,7 +4,7 @@ import pytest
 from assistant.config import Settings
 from assistant.corpus.parse import load_corpus
 from assistant.index.store import build
-from assistant.retrieval.query import EMPTY_MESSAGE, EmptyQuery, check_query, clean
+from assistant.retrieval.query import EMPTY_MESSAGE, EmptyQuery, check_query
 from assistant.retrieval.ranking import organisation_scores, soft_maximum
 from assistant.retrieval.search import Searcher
 from assistant.taxonomy import BY_KEY
@@ -64,10 +64,6 @@ def test_unknown_mode_is_refused(fake_searcher):
 def test_empty_input_gives_a_message_and_no_search(fake_searcher, text):
     answer = fake_searcher.search(text)
     assert answer.results == () and answer.message == EMPTY_MESSAGE
-
-
-def test_control_characters_are_dropped():
-    assert clean("my\x00 son\x07 is\u200b missing\r\nplease") == "my son is missing please"
 
 
 def test_long_text_is_cut_and_says_so(fake_searcher, fake_embedder):

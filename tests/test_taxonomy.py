@@ -18,6 +18,18 @@ def test_passages_are_marked_from_the_corpus_words():
     assert "legal" in passage_needs("free legal   aid")  # a space in a term is any gap
 
 
+def test_the_corpus_words_do_not_read_a_name_or_a_phrase_as_a_need():
+    # The Ministry of Foreign Affairs is no migrants' organisation by its name; foreigners are migrants.
+    assert "migrant" not in passage_needs("The Ministry of Foreign Affairs is the official mechanism")
+    assert "migrant" in passage_needs("assistance to foreigners")
+    # Guarding victims' interests is not protecting a person from threats; protecting victims and witnesses is.
+    assert "witness" not in passage_needs("a Consular Department responsible for protection of victims' interests")
+    assert "witness" in passage_needs("provides protection of victims and their belongings")
+    # "legal ... assistance" two words apart is still legal help; "legal and safe possibilities" is not.
+    assert "legal" in passage_needs("provides psychological, legal and medical crisis assistance")
+    assert "legal" not in passage_needs("aims to raise public awareness about legal and safe possibilities to travel")
+
+
 def test_every_need_has_labels_in_every_interface_language_and_corpus_words():
     assert len(NEED_KEYS) == len(set(NEED_KEYS)) == 18
     for need in NEEDS:

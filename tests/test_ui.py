@@ -104,19 +104,20 @@ def test_an_urgent_situation_puts_the_banner_first(handlers):
 def test_filters_narrow_the_results(handlers):
     text = "I need help and someone to talk to"
     everything, _ = handlers.find_help(text, [], [])
-    children, _ = handlers.find_help(text, ["Children"], [])
+    children, _ = handlers.find_help(text, ["child"], [])  # the taxonomy's keys, shown with its labels
     assert children.count("org-card") < everything.count("org-card")
     assert "Ministry of Justice" not in children and "Child House" in children
-    assert f"Filtered (Children): showing {children.count('org-card')} of {everything.count('org-card')}" in children
-    none, _ = handlers.find_help(text, ["Witnesses"], ["Safe shelter"])
+    assert f"Filtered (A child): showing {children.count('org-card')} of {everything.count('org-card')}" in children
+    none, _ = handlers.find_help(text, ["witness"], ["shelter"])
     assert "No organisation in the results matches these filters" in none
-    assert handlers.refilter("   ", ["Children"], []) == ("", {})
+    assert handlers.refilter("   ", ["child"], []) == ("", {})
 
 
 def test_browse_shows_every_organisation_and_detail_shows_every_passage(handlers):
     listing = handlers.browse([], [])
     assert listing.count("<article") == 8 and "8 of 8 organisations" in listing
-    assert handlers.browse([], ["Compensation"]).count("<article") == 1
+    assert handlers.browse([], ["compensation"]).count("<article") == 1
+    assert "Vaikas" in handlers.browse(["child"], [], "lt")  # the tags in the page's language
     detail = handlers.detail("Klaipeda Social and Psychological Support Centre")
     assert detail.count("<li>") >= 6  # the description and all five services
     for part in ("https://www.ksppc.lt", "8 800 66 366", "tel:+37080066366",
@@ -161,8 +162,8 @@ def test_no_query_text_in_any_log(handlers, caplog):
     caplog.set_level(logging.DEBUG)  # the root logger: every library's records propagate to it
     logging.getLogger().setLevel(logging.DEBUG)
     for text in (f"{SECRET} he is hitting me right now", f"my {SECRET} was trafficked", f"{SECRET}"):
-        handlers.find_help(text, ["Women"], [])
-        handlers.refilter(text, [], ["Legal help"])
+        handlers.find_help(text, ["woman"], [])
+        handlers.refilter(text, [], ["legal"])
         handlers.search(text)
     logging.getLogger("assistant").debug("capture works")  # so an empty capture cannot pass by accident
     assert "capture works" in caplog.text
@@ -269,3 +270,14 @@ def test_a_failing_evaluation_is_a_message(handlers, monkeypatch):
     monkeypatch.setattr(evaluation, "run_suite", broken)
     _, table, *_ = handlers.evaluate()
     assert table == "<p>The evaluation could not run (RuntimeError).</p>"
+
+
+def test_the_filters_offer_the_taxonomys_needs_that_some_organisation_has(handlers):
+    demo = build_blocks(handlers.searcher)
+    boxes = {b.elem_id: b for b in demo.blocks.values() if getattr(b, "elem_id", None) in (
+        "groups", "services", "browse-groups", "browse-services")}
+    for prefix in ("", "browse-"):
+        groups = [value for _, value in boxes[f"{prefix}groups"].choices]
+        services = [value for _, value in boxes[f"{prefix}services"].choices]
+        assert groups == list(handlers.filters.groups) and services == list(handlers.filters.services)
+        assert groups[:2] == ["child", "woman"] and "compensation" in services

@@ -1,75 +1,36 @@
-"""Who an organisation helps and what kind of help it gives, read from its own words.
+"""Who an organisation helps and what kind of help it gives, in the one taxonomy's keys (``assistant.taxonomy``).
 
-Simple keyword rules over text, so the same functions tag an organisation (from its passages)
-and a situation (from a person's words). Pure functions: no model, no index, no state.
+An organisation's groups are the "who" needs and its services the "what" needs that its passages speak of
+in the corpus's own words (``taxonomy.passage_needs``), in the taxonomy's order: the same keys the learned
+layer predicts and "We understood" shows. Pure functions: no model, no index, no state.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Iterable
 
 from assistant.corpus.parse import Corpus
+from assistant.taxonomy import NEEDS, passage_needs
 
-VICTIM_GROUPS: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in {
-    "Children": r"\bchild(?:ren)?\b|\bminors?\b|\bkids?\b|\bteen",
-    "Women": r"\bwom[ae]n\b|\bmothers?\b|\bgirls?\b",
-    "Domestic violence": r"domestic violence|violence at home|\bhusband|\bpartner hits",
-    "Human trafficking": r"traffick",
-    "Sexual abuse and exploitation": r"\bsexual|prostitution|brothel|sexually exploited|\brape",
-    "Migrants and people abroad": r"\bmigra|\babroad\b|home country|consular|foreigner",
-    "Families of missing people": r"\bmissing\b",
-    "Witnesses": r"\bwitness",
-    "All victims of crime": r"victims? of (?:violent )?crimes?|victims' interests|victims and witnesses",
-}.items()}
-
-SERVICE_TYPES: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in {
-    "Legal help": r"\blegal (?:and (?:medical|social|psychological)|aid|advice|assistance|information|help)\b|\blawyers?\b",
-    "Compensation": r"compensat|fund for victims",
-    "Safe shelter": r"\bshelter",
-    "Psychological support": r"psycholog|psychotherap|counselling|counseling",
-    "Crisis help": r"\bcrisis|suicid",
-    "Helpline": r"helpline|hotline|consultation line|toll[ -]free",
-    "Protection": r"physical protection|means of protection|protection service|protection of victims and",
-    "Social support": r"\bsocial (?:work|support|skills|worker|,|and)",
-    "Material help": r"material help",
-    "Return home": r"\breturn\b|\breturn to",
-    "Medical help": r"\bmedical\b",
-    "New identity and hidden data": r"\bidentity\b|personal data",
-}.items()}
+GROUPS: tuple[str, ...] = tuple(n.key for n in NEEDS if n.kind == "who")  # e.g. "child", "trafficking"
+SERVICES: tuple[str, ...] = tuple(n.key for n in NEEDS if n.kind == "what")  # e.g. "legal", "shelter"
 
 
 @dataclass(frozen=True)
 class Tags:
-    """What an organisation is tagged with, in the order of the tag lists."""
+    """What an organisation is tagged with: need keys, in the taxonomy's order."""
 
     groups: tuple[str, ...]
     services: tuple[str, ...]
 
 
-def _matching(rules: dict[str, re.Pattern[str]], text: str) -> set[str]:
-    return {name for name, pattern in rules.items() if pattern.search(text)}
-
-
-def victim_groups(text: str) -> set[str]:
-    """The victim groups a text speaks of, e.g. {"Children", "Human trafficking"}."""
-    return _matching(VICTIM_GROUPS, text)
-
-
-def service_types(text: str) -> set[str]:
-    """The kinds of help a text speaks of, e.g. {"Legal help", "Safe shelter"}."""
-    return _matching(SERVICE_TYPES, text)
-
-
 def tags_of(passages: Iterable[str]) -> Tags:
-    """The tags of an organisation: every group and service any of its passages speaks of."""
-    groups: set[str] = set()
-    services: set[str] = set()
+    """The tags of an organisation: every "who" and "what" need any of its passages speaks of."""
+    found: set[str] = set()
     for text in passages:
-        groups |= victim_groups(text)
-        services |= service_types(text)
-    return Tags(tuple(g for g in VICTIM_GROUPS if g in groups), tuple(s for s in SERVICE_TYPES if s in services))
+        found |= passage_needs(text)
+    return Tags(tuple(k for k in GROUPS if k in found), tuple(k for k in SERVICES if k in found))
 
 
 def organisation_tags(corpus: Corpus) -> dict[str, Tags]:
@@ -82,10 +43,8 @@ def organisation_tags(corpus: Corpus) -> dict[str, Tags]:
 
 def used_tags(tags: dict[str, Tags]) -> Tags:
     """The groups and services that at least one organisation has: the filters worth offering."""
-    return tags_of([]) if not tags else Tags(
-        tuple(g for g in VICTIM_GROUPS if any(g in t.groups for t in tags.values())),
-        tuple(s for s in SERVICE_TYPES if any(s in t.services for t in tags.values())),
-    )
+    return Tags(tuple(g for g in GROUPS if any(g in t.groups for t in tags.values())),
+                tuple(s for s in SERVICES if any(s in t.services for t in tags.values())))
 
 
 def passes(tags: Tags, groups: Iterable[str] = (), services: Iterable[str] = ()) -> bool:

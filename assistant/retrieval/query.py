@@ -1,12 +1,12 @@
-"""Check a person's text before it is searched: clean it, cut it to size, or say what is wrong."""
+"""Check a person's text before it is searched: clean it (``assistant.normalise.clean``), cut it to size, or
+say what is wrong."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from assistant.index.embedders import Embedder
+from assistant.normalise import clean
 
 EMPTY_MESSAGE = "Please write a few words about what happened or what you need, then search again."
 
@@ -21,16 +21,6 @@ class CheckedQuery:
 
 class EmptyQuery(ValueError):
     """Nothing to search for."""
-
-
-def clean(text: str) -> str:
-    """Drop control and invisible characters (keeping line breaks as spaces) and squeeze spaces."""
-    kept = "".join(
-        " " if ch in "\n\r\t" else ch
-        for ch in text
-        if ch in "\n\r\t" or not unicodedata.category(ch).startswith("C")
-    )
-    return re.sub(r"\s+", " ", kept).strip()
 
 
 def check_query(text: object, embedder: Embedder, max_chars: int) -> CheckedQuery:

@@ -10,8 +10,9 @@ from assistant.config import Settings
 from assistant.index.embedders import Embedder, embed_situations
 from assistant.index.store import EXACT_LIMIT, SearchIndex
 from assistant.learning.learned import Learned
+from assistant.normalise import clean
 from assistant.retrieval.language import NAMES, language_and_confidence, model_reads
-from assistant.retrieval.query import EmptyQuery, check_query, clean
+from assistant.retrieval.query import EmptyQuery, check_query
 from assistant.retrieval.ranking import (
     DEFAULT_MODE,
     EVIDENCE_WEIGHT,

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.corpus.parse import Corpus, find_phones
+from assistant.normalise import fold
 from assistant.safety import rules
 
 EMERGENCY_NUMBER = "112"  # the EU emergency number, free from any phone; the one number not from the corpus
@@ -53,12 +53,9 @@ class CrisisLine:
 
 
 def normalise(text: str) -> str:
-    """Lowercase plain words: accents folded, contractions opened, stretched letters shortened, typos mended."""
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).lower()
-    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    text = re.sub(r"(\w)\1{2,}", r"\1\1", text)  # "pleeeease" -> "pleease", "killll" -> "kill"
-    text = re.sub(r"[^\w'.!?;,\n]+", " ", text)
+    """The words the rules read: folded (``assistant.normalise.fold``: lowercase, no accents, no stretched
+    letters), punctuation as separate tokens, typos of the key words mended, contractions opened."""
+    text = re.sub(r"[^\w'.!?;,\n]+", " ", fold(text[:MAX_CHARS]))
     words = [rules.mend(word) for word in re.findall(r"[\w']+|[.!?;,\n]", text)]
     text = " ".join(words)
     for pattern, replacement in rules.SHORT_FORMS:

@@ -1,17 +1,19 @@
 """The word patterns behind ``safety.detect_danger``, written from the definition of danger now.
 
-Patterns run over normalised text (``safety.normalise``): lowercase, contractions opened
-("he's" -> "he is", "dont" -> "do not"), common typos of the key words mended, punctuation as
-separate tokens. Each signal says whether it is personal by its own words ("kill myself", "he is
-hitting me"); the others ("suicidal", "self harm") count only when the clause speaks of a person
-(I, my, she...) and is not about the topic in general.
+Patterns run over normalised text (``safety.danger.normalise``): folded (``assistant.normalise.fold``:
+lowercase, no accents), contractions opened ("he's" -> "he is", "dont" -> "do not"), common typos of the
+key words mended (``assistant.normalise.edit_distance``), punctuation as separate tokens. Each signal
+says whether it is personal by its own words ("kill myself", "he is hitting me"); the others ("suicidal",
+"self harm") count only when the clause speaks of a person (I, my, she...) and is not about the topic in
+general.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from assistant.normalise import edit_distance, fold
 
 # Key words whose misspellings are mended; none is one letter away from an everyday word.
 _VOCABULARY = (
@@ -23,18 +25,6 @@ _SHORT_VOCABULARY = ("want", "kill", "life", "dead", "door", "live", "die")
 _NOT_TYPOS = frozenset("cooking looked murdered".split())
 
 
-def _distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (adjacent swaps cost one)."""
-    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[-1][-1]
-
-
 @lru_cache(maxsize=4096)
 def mend(word: str) -> str:
     """A key word for a near miss of it ("suicde" -> "suicide", "myslef" -> "myself"), else the word."""
@@ -42,7 +32,7 @@ def mend(word: str) -> str:
         return word
     if len(word) in (3, 4):
         swapped = [k for k in _SHORT_VOCABULARY if len(k) == len(word) and sorted(k) == sorted(word)
-                   and _distance(word, k) == 1]
+                   and edit_distance(word, k) == 1]
         return swapped[0] if swapped else word
     if len(word) < 5:
         return word
@@ -50,7 +40,7 @@ def mend(word: str) -> str:
         allowed = 2 if len(key) >= 9 and len(word) >= 8 else 1
         # A cheap bound first: a near miss keeps the first letter or the two after it.
         close = word[0] == key[0] or word[1:3] == key[1:3]
-        if close and abs(len(key) - len(word)) <= allowed and _distance(word, key) <= allowed:
+        if close and abs(len(key) - len(word)) <= allowed and edit_distance(word, key) <= allowed:
             return key
     return word
 
@@ -225,13 +215,9 @@ SIGNALS: list[tuple[str, re.Pattern[str], bool]] = [(k, _c(p), personal) for k, 
 ]]
 
 
-def _fold(text: str) -> str:
-    """Lowercase without accents, as ``safety.normalise`` leaves words ("убьёт" -> "убьет", "chcę" -> "chce")."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
-
-
 # The strongest phrases in the languages people here also write in (Lithuanian, Russian, Ukrainian, Polish).
-# Only unmistakable ones: the English rules carry the guards these do not have.
+# Only unmistakable ones: the English rules carry the guards these do not have. Folded as the text they are
+# matched against is ("убьёт" -> "убьет", "chcę" -> "chce").
 _OTHER_LANGUAGES = {
     "suicide": ["noriu mirti", "nusižudyti", "nusižudysiu", "nebenoriu gyventi", "atimti sau gyvybę",
                 "хочу умереть", "покончить с собой", "убить себя", "убью себя", "не хочу жить", "повеситься",
@@ -244,7 +230,7 @@ _OTHER_LANGUAGES = {
                "wyważa drzwi", "dobija się do drzwi"],
 }
 
-SIGNALS += [(kind, _c("|".join(r"(?<!\w)" + re.escape(_fold(p)).replace(",", " ?,?") + r"(?!\w)" for p in phrases)), True)
+SIGNALS += [(kind, _c("|".join(r"(?<!\w)" + re.escape(fold(p)).replace(",", " ?,?") + r"(?!\w)" for p in phrases)), True)
             for kind, phrases in _OTHER_LANGUAGES.items()]
 
 FIRST_PERSON = _c(r"\b(?:i|me|my|mine|we|us|our|myself|he|she|him|her|his|client|patient)\b")

@@ -14,10 +14,11 @@ from typing import Iterable, Sequence
 from assistant.corpus.facets import Tags, passes
 from assistant.corpus.phones import EMERGENCY_NUMBER, tel_link
 from assistant.safety.danger import CrisisLine, detect_danger
+from assistant.taxonomy import BY_KEY
 from assistant.types import Answer, Organisation, Passage
 from assistant.web.referral import Referral
 from assistant.web.render import add_button, answer_html, contact_html, source_html
-from assistant.web.strings import CATALOGUE, answer_language, text
+from assistant.web.strings import CATALOGUE, answer_language, need_label, text
 
 
 def _e(text: object) -> str:
@@ -61,16 +62,9 @@ def urgent_banner(kind: str | None, line: CrisisLine | None, language: str = "en
 def tag_list(tags: Tags | None, language: str = "en") -> str:
     if tags is None or not (tags.groups or tags.services):
         return ""
-    chips = "".join(f"<li>{_e(_tag_label(t, language))}</li>" for t in tags.groups + tags.services)
+    chips = "".join(f"<li>{_e(need_label(t, language))}</li>" for t in tags.groups + tags.services)
     label = f"{text('groups_label', language)} {text('services_label', language)}"
     return f'<ul class="tags" aria-label="{_e(label)}">{chips}</ul>'
-
-
-def _tag_label(tag: str, language: str) -> str:
-    for prefix in ("group_", "service_"):
-        if prefix + tag in CATALOGUE["en"]:
-            return text(prefix + tag, language)
-    return tag
 
 
 def results_html(answer: Answer, tags: dict[str, Tags], groups: Iterable[str] = (), services: Iterable[str] = (),
@@ -89,7 +83,7 @@ def results_html(answer: Answer, tags: dict[str, Tags], groups: Iterable[str] = 
     if answer.results and not kept:
         body += f'<p class="notice" role="status">{_e(text("filtered_none", language))}</p>'
     elif len(kept) < len(answer.results):
-        chosen = ", ".join(_tag_label(t, language) for t in groups + services)
+        chosen = ", ".join(need_label(t, language) for t in groups + services if t in BY_KEY)
         count = text("filtered", language, chosen=chosen, shown=len(kept), total=len(answer.results))
         body = f'<p class="count" role="status">{_e(count)}</p>' + body
     return banner + body

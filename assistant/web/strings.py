@@ -2,7 +2,8 @@
 
 The page's fixed words go to Gradio's own ``gr.I18n`` (the browser's language, switchable on the page);
 the words inside an answer are chosen here, in the language of the situation when the catalogue has it,
-else in the interface's. Organisation texts stay as the corpus gives them (English).
+else in the interface's. Organisation texts stay as the corpus gives them (English). The needs' labels (the
+filters' choices, an organisation's tags, "We understood") live in the one taxonomy (``assistant/taxonomy.json``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+
+from assistant.taxonomy import BY_KEY, NEEDS
 
 FOLDER = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("en", "lt", "ru", "pl", "uk")  # interface languages, in the order the switch offers them
@@ -48,9 +51,17 @@ def long_date(iso: str | None, language: str = "en") -> str | None:
     return text("date_format", language, day=day.day, month=month, year=day.year)
 
 
+def need_label(key: str, language: str = "en") -> str:
+    """A need of the taxonomy as a filter choice or a tag names it: its label with a capital ("A child")."""
+    label = BY_KEY[key].label(language)
+    return label[:1].upper() + label[1:]
+
+
 def gradio_translations() -> dict[str, dict[str, str]]:
-    """Every language's strings, as ``gr.I18n(**...)`` takes them."""
-    return {language: dict(strings) for language, strings in CATALOGUE.items()}
+    """Every language's strings, as ``gr.I18n(**...)`` takes them, with each need's label as ``need_<key>``
+    (so the filters' choices follow the language switch)."""
+    return {language: {**strings, **{f"need_{n.key}": need_label(n.key, language) for n in NEEDS}}
+            for language, strings in CATALOGUE.items()}
 
 
 def script_strings() -> dict[str, dict[str, str]]:

@@ -176,9 +176,10 @@ def _danger_rules_html(path=None) -> str:
 def _filters(h: Handlers, prefix: str, i18n: gr.I18n) -> tuple[gr.CheckboxGroup, gr.CheckboxGroup]:
     gr.Markdown(i18n("filters_how"), elem_classes="filters-how")
     with gr.Row():
-        groups = gr.CheckboxGroup([(i18n(f"group_{g}"), g) for g in h.filters.groups], label=i18n("groups_label"),
+        # Each choice is a need key of the taxonomy, shown with its label (``strings.gradio_translations``).
+        groups = gr.CheckboxGroup([(i18n(f"need_{g}"), g) for g in h.filters.groups], label=i18n("groups_label"),
                                   elem_id=f"{prefix}groups")
-        services = gr.CheckboxGroup([(i18n(f"service_{s}"), s) for s in h.filters.services],
+        services = gr.CheckboxGroup([(i18n(f"need_{s}"), s) for s in h.filters.services],
                                     label=i18n("services_label"), elem_id=f"{prefix}services")
     return groups, services
 
