@@ -159,8 +159,11 @@ def _fresh_folder(keep_seconds: int = 900) -> str:
     home = Path(tempfile.gettempdir()) / "assistant-referrals"
     home.mkdir(mode=0o700, exist_ok=True)
     for old in home.iterdir():
-        if time.time() - old.stat().st_mtime > keep_seconds:
-            shutil.rmtree(old, ignore_errors=True)
+        try:  # another process may be clearing the same folder
+            if time.time() - old.stat().st_mtime > keep_seconds:
+                shutil.rmtree(old, ignore_errors=True)
+        except FileNotFoundError:
+            continue
     return tempfile.mkdtemp(dir=home)
 
 
