@@ -31,6 +31,7 @@ from assistant.learning.training import (  # noqa: E402
     cross_validated,
     features,
     folds_of,
+    neighbours_from,
     served_by,
     train_heads,
 )
@@ -70,9 +71,12 @@ def main() -> int:
     names = list(searcher.spaces)
     for name, space in searcher.spaces.items():
         vectors = features(space.readers, [s.text for s in situations], settings.index_dir / LEARNED_DIR)
-        full = train_heads(name, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS, only_sigmoids=True)
-        probabilities = cross_validated(name, vectors, situations, organisations, folds, start=full)
         served = served_by(name, names, situations)
+        near = neighbours_from(name, served)
+        full = train_heads(name, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS, only_sigmoids=True,
+                           neighbours_from=near)
+        probabilities = cross_validated(name, vectors, situations, organisations, folds, start=full,
+                                        neighbours_from=near)
         for fold in np.unique(folds):
             test, rest = (folds == fold) & served, folds != fold
             others = [situations[i] for i in np.flatnonzero(rest)]

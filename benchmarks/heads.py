@@ -56,6 +56,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-mlp", action="store_true")
+    parser.add_argument("--own-languages", action="store_true",
+                        help="the multilingual heads' neighbours from the languages they serve only")
     args = parser.parse_args()
     from sklearn.model_selection import GroupKFold
 
@@ -86,7 +88,10 @@ def main() -> int:
                 continue
             x = vectors[space]
             out["linear"][rows] = train_organisations(x[fit], [situations[i] for i in fit], organisations, C)(x[rows])
-            out["neighbours"][rows] = train_neighbours(x[fit], [situations[i] for i in fit], organisations)(x[rows])
+            # The English heads' neighbours are English situations (training.neighbours_from); with
+            # --own-languages, the multilingual heads' are the other languages only.
+            near = fit[english[fit]] if space == "concat" else fit[~english[fit]] if args.own_languages else fit
+            out["neighbours"][rows] = train_neighbours(x[near], [situations[i] for i in near], organisations)(x[rows])
             if "mlp" in out:
                 out["mlp"][rows] = mlp(x[fit], targets[fit])(x[rows])
         print(f"fold {fold + 1}/{args.folds} {time.perf_counter() - started:.0f} s", flush=True)

@@ -89,7 +89,7 @@ def test_training_is_deterministic_and_retrains_when_a_label_changes(tmp_path, f
     loaded = Learned.load(tmp_path / "a")
     vector = fake_embedder.embed(["org-b situation number 1 words"])
     assert ORGS[int(np.argmax(loaded.heads["primary"].organisations(vector)))] == "org-b"
-    stored = loaded.heads["primary"].neighbours  # saved in half precision, read back with its settings
+    stored = loaded.heads["primary"].neighbours  # saved in int8, read back with its settings
     assert stored is not None and ORGS[int(np.argmax(stored(vector)))] == "org-b"
     assert is_current(tmp_path / "a", spaces, ORGS, situations)
     changed = [situations[0].__class__(**{**situations[0].__dict__, "grades": {"org-c": 2}})] + situations[1:]
@@ -99,8 +99,8 @@ def test_training_is_deterministic_and_retrains_when_a_label_changes(tmp_path, f
 
 
 def test_neighbours_follow_the_nearest_labelled_situations():
-    """Where the nearest judged situations were sent, by cosine: grade 1 counts a little, out-of-scope and
-    unjudged lines not at all, and the nearest few decide."""
+    """Where the nearest judged situations were sent, by cosine: grade 1 counts a little, unjudged lines not
+    at all, out-of-scope ones only for how much of the neighbourhood is out of scope; the nearest few decide."""
     def situation(i, grades, in_scope=True):
         return Situation(f"s{i}", f"text {i}", "test", "en", "victim_short",
                          "x" if in_scope else "out_of_scope", (), grades)
@@ -109,11 +109,13 @@ def test_neighbours_follow_the_nearest_labelled_situations():
     situations = [situation(0, {"org-a": 2}), situation(1, {"org-a": 2, "org-b": 1}), situation(2, {"org-b": 2}),
                   situation(3, {}, in_scope=False), situation(4, None)]
     near = train_neighbours(vectors, situations, ORGS)
-    assert len(near.vectors) == 3  # the out-of-scope and unjudged lines are not neighbours
-    assert np.allclose(near.targets.sum(axis=1), 1) and np.allclose(near.targets[1], [1 / 1.3, 0.3 / 1.3, 0])
-    p = near(np.array([[2.0, 0.1, 0], [0, 3.0, 0]]))  # any length: compared by cosine
+    assert len(near.vectors) == 4 and near.outside.tolist() == [False, False, False, True]  # the unjudged line is not
+    assert np.allclose(near.targets[:3].sum(axis=1), 1) and np.allclose(near.targets[1], [1 / 1.3, 0.3 / 1.3, 0])
+    p, share = near.read(np.array([[2.0, 0.1, 0], [0, 3.0, 0], [0, 0.3, 1.0]]))  # any length: by cosine
     assert np.allclose(p.sum(axis=1), 1)
     assert p[0, 0] > 0.8 and p[1, 1] > 0.99  # the nearest decide; a far one barely counts
+    assert p[2, 1] > 0.99  # an out-of-scope neighbour sends nowhere: the nearest in scope decide
+    assert share[0] < 0.01 and share[1] < 0.01 and share[2] > 0.99  # ... and says how much is out of scope
 
 
 def test_sigmoid_targets_mask_what_was_not_labelled():

@@ -33,7 +33,7 @@ import numpy as np
 
 from assistant.learning.situations import Situation
 
-FORMAT_VERSION = 3  # 2: the neighbours (vectors and where they were sent) beside the heads; 3: their vectors in int8
+FORMAT_VERSION = 4  # 2: the neighbours beside the heads; 3: their vectors in int8; 4: out-of-scope ones among them
 GRADE_WEIGHT = {2: 1.0, 1: 0.3}  # how much a judged organisation counts as "the one to go to"
 C = 4.0  # inverse regularisation, chosen by grouped cross-validation (benchmarks/learning.py)
 DANGER_RECALL = 0.96  # the danger threshold keeps at least this recall in cross-validation (danger sets)
@@ -65,39 +65,55 @@ class Head:
 
 @dataclass
 class Neighbours:
-    """The judged in-scope training situations as unit vectors, with where each was sent (its grades as a
-    distribution over ``labels``). A new situation gets the mean of its ``k`` nearest neighbours'
-    distributions, each weighted by exp(cosine / sharpness)."""
+    """The judged training situations a space serves as unit vectors: in scope with where each was sent (its
+    grades as a distribution over ``labels``), and out of scope (``outside``; their row of targets is 0).
+    A new situation gets the mean of its ``k`` nearest in-scope neighbours' distributions, and the share of
+    its ``k`` nearest of all that were out of scope, each neighbour weighted by exp(cosine / sharpness)."""
 
     labels: tuple[str, ...]
     vectors: np.ndarray  # (situations, dimension), unit rows
-    targets: np.ndarray  # (situations, labels), rows summing to 1
+    targets: np.ndarray  # (situations, labels), rows summing to 1 (0 for an out-of-scope row)
+    outside: np.ndarray | None = None  # (situations,) bool: out of scope
     k: int = NEIGHBOURS
     sharpness: float = NEIGHBOUR_SHARPNESS
 
     def __call__(self, vectors: np.ndarray) -> np.ndarray:
+        return self.read(vectors)[0]
+
+    def read(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the nearest in-scope situations were sent (situations, labels), and the weighted share of
+        the nearest that were out of scope (situations,)."""
         x = np.atleast_2d(vectors).astype(np.float32)
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-        k = min(self.k, len(self.vectors))
-        if k == 0:
-            return np.zeros((len(x), len(self.labels)))
+        outside = np.zeros(len(self.vectors), dtype=bool) if self.outside is None else self.outside
         cosines = x @ self.vectors.T
+        inside = np.flatnonzero(~outside)
+        sent = self._weighted(cosines[:, inside], self.targets[inside], len(self.labels))
+        share = self._weighted(cosines, outside[:, None].astype(np.float32), 1)[:, 0]
+        return sent, share
+
+    def _weighted(self, cosines: np.ndarray, values: np.ndarray, width: int) -> np.ndarray:
+        k = min(self.k, cosines.shape[1])
+        if k == 0:
+            return np.zeros((len(cosines), width))
         nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
         near = np.take_along_axis(cosines, nearest, axis=1)
         weight = np.exp((near - near.max(axis=1, keepdims=True)) / self.sharpness)
-        return np.einsum("qk,qkl->ql", weight, self.targets[nearest]) / weight.sum(axis=1, keepdims=True)
+        return np.einsum("qk,qkl->ql", weight, values[nearest]) / weight.sum(axis=1, keepdims=True)
 
 
 def train_neighbours(vectors: np.ndarray, situations: list[Situation], organisations: tuple[str, ...]) -> Neighbours:
-    """Neighbours from every judged in-scope situation (grade 2 counting fully, grade 1 a little)."""
+    """Neighbours from every judged in-scope situation (grade 2 counting fully, grade 1 a little) and every
+    out-of-scope one; unjudged lines are left out."""
     rows, labels, weights = organisation_rows(situations, organisations)
     targets = np.zeros((len(situations), len(organisations)), np.float32)
     np.add.at(targets, (rows, labels), weights)
-    keep = targets.sum(axis=1) > 0
+    outside = np.array([s.in_scope is False for s in situations], dtype=bool)
+    keep = (targets.sum(axis=1) > 0) | outside
     x = np.asarray(vectors, dtype=np.float32)[keep]
     codes, scales = quantised(x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12))
     return Neighbours(organisations, codes.astype(np.float32) * scales,
-                      targets[keep] / targets[keep].sum(axis=1, keepdims=True))
+                      targets[keep] / np.maximum(targets[keep].sum(axis=1, keepdims=True), 1e-12), outside[keep])
 
 
 def quantised(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,6 +140,16 @@ class Heads:
     language: Head  # which of the labelled languages (the detector decides when it is sure; this when not)
     neighbours: Neighbours | None = None  # over the organisations' labels
 
+    def nothing_fits(self, vectors: np.ndarray, share: np.ndarray | None = None) -> np.ndarray:
+        """P(nothing in the corpus fits): the out-of-scope head averaged with the share of the nearest labelled
+        situations that were out of scope (``share``, when the caller has read the neighbours already).
+        Grouped cross-validation, out of scope caught with 2% of in-scope situations told nothing fits:
+        English 0.65 -> 0.79, other languages 0.49 -> 0.63."""
+        p = self.out_of_scope(vectors)[:, 0]
+        if self.neighbours is None or self.neighbours.outside is None:
+            return p
+        return (p + (self.neighbours.read(vectors)[1] if share is None else share)) / 2
+
     def arrays(self) -> dict[str, np.ndarray]:
         out = {}
         for name in HEAD_NAMES:
@@ -134,6 +160,8 @@ class Heads:
         if self.neighbours is not None:
             out["neighbours.codes"], out["neighbours.scales"] = quantised(self.neighbours.vectors)
             out["neighbours.targets"] = self.neighbours.targets.astype(np.float16)
+            if self.neighbours.outside is not None:
+                out["neighbours.outside"] = self.neighbours.outside
         return out
 
 
@@ -243,9 +271,11 @@ def sigmoid_targets(situations: list[Situation], need_keys: tuple[str, ...]) -> 
 def train_heads(space: str, vectors: np.ndarray, situations: list[Situation], organisations: tuple[str, ...],
                 need_keys: tuple[str, ...], danger_kinds: tuple[str, ...],
                 thresholds: dict[str, np.ndarray | float] | None = None, c: float = C,
-                only_sigmoids: bool = False, start: "Heads | None" = None) -> Heads:
+                only_sigmoids: bool = False, start: "Heads | None" = None,
+                neighbours_from: np.ndarray | None = None) -> Heads:
     """Every head from the situations' vectors (row i = situation i). ``only_sigmoids`` leaves the softmax
-    heads untrained (for choosing thresholds)."""
+    heads untrained (for choosing thresholds). The neighbours are the situations in ``neighbours_from``
+    (default all)."""
     thresholds = thresholds or {}
     targets, mask = sigmoid_targets(situations, need_keys)
     initial = None if start is None else (
@@ -259,12 +289,13 @@ def train_heads(space: str, vectors: np.ndarray, situations: list[Situation], or
                         np.array([float(thresholds.get("out_of_scope", 0.5))]))
     danger = Head(("urgent",), w[:, k + 1:k + 2], b[k + 1:k + 2], False,
                   np.array([float(thresholds.get("danger", 0.5))]))
+    near = np.flatnonzero(np.ones(len(situations), dtype=bool) if neighbours_from is None else neighbours_from)
+    neighbours = train_neighbours(vectors[near], [situations[i] for i in near], organisations)
     if only_sigmoids:
         empty = Head((), np.zeros((vectors.shape[1], 0), np.float32), np.zeros(0, np.float32), True)
-        return Heads(space, empty, needs, out_of_scope, danger, empty, empty)
+        return Heads(space, empty, needs, out_of_scope, danger, empty, empty, neighbours)
     judged = [i for i, s in enumerate(situations) if s.grades is not None and s.in_scope]
     organisations_head = train_organisations(vectors[judged], [situations[i] for i in judged], organisations, c)
-    neighbours = train_neighbours(vectors[judged], [situations[i] for i in judged], organisations)
     urgent = [i for i, s in enumerate(situations) if s.urgent and s.danger_kind in danger_kinds]
     kw, kb = fit_softmax(vectors[urgent], np.array([danger_kinds.index(situations[i].danger_kind) for i in urgent],
                                                    dtype=int), None, len(danger_kinds), c)
@@ -341,6 +372,7 @@ class Learned:
                     neighbours = Neighbours(tuple(labels["organisations"]),
                                             arrays["neighbours.codes"].astype(np.float32) * arrays["neighbours.scales"],
                                             arrays["neighbours.targets"].astype(np.float32),
+                                            arrays["neighbours.outside"] if "neighbours.outside" in arrays else None,
                                             int(settings.get("k", NEIGHBOURS)),
                                             float(settings.get("sharpness", NEIGHBOUR_SHARPNESS)))
                 heads[space] = Heads(space, head("organisations", True), head("needs", False),

@@ -237,12 +237,12 @@ class Searcher:
             return np.where(columns >= 0, p[np.maximum(columns, 0)], 0.0)
 
         by_org = by_organisation(heads.organisations(vector)[0])
-        neighbours = by_organisation(heads.neighbours(vector)[0]) if heads.neighbours is not None \
-            else np.zeros(len(columns))
+        sent, share = heads.neighbours.read(vector) if heads.neighbours is not None else (None, None)
+        neighbours = by_organisation(sent[0]) if sent is not None else np.zeros(len(columns))
         kinds = heads.danger_kind(vector)[0]
         return own, {"organisations": by_org, "neighbours": neighbours, "needs": heads.needs(vector)[0],
                         "need_thresholds": heads.needs.thresholds,
-                        "out_of_scope": float(heads.out_of_scope(vector)[0, 0]),
+                        "out_of_scope": float(heads.nothing_fits(vector, share)[0]),
                         "out_of_scope_threshold": float(heads.out_of_scope.thresholds[0]),
                         "danger": float(heads.danger(vector)[0, 0]),
                         "danger_threshold": float(heads.danger.thresholds[0]),
