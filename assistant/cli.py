@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from assistant.config import Settings
@@ -38,11 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=MODES, default=None, help=f"ranking mode (default: {DEFAULT_MODE})")
 
     evaluate = commands.add_parser("evaluate", help="score the ranking on judged queries and write a report")
-    evaluate.add_argument("--set", dest="set_name", help="a bundled set by name: bundled (default), blind, blind2, "
-                          "blind3, blind4, heldout_en, heldout_languages, heldout2_en, heldout2_languages, "
-                          "heldout2_danger (its queries.jsonl and qrels.tsv)")
+    sets = Path(__file__).resolve().parent / "evaldata"  # assistant.evaluation's EVALDATA, without its imports
+    judged = sorted(p.parent.name for p in sets.glob("*/qrels.tsv"))
+    dangers = sorted(p.parent.name for p in sets.glob("*/danger.jsonl"))
+    evaluate.add_argument("--set", dest="set_name", help="a bundled set by name (its queries.jsonl and qrels.tsv): "
+                          f"bundled (default), {', '.join(judged)}")
     evaluate.add_argument("--danger", help="also score the danger detector on a labelled JSONL file, or on a "
-                          "bundled set by name (danger, heldout_danger, heldout2_danger)")
+                          f"bundled set by name: danger, {', '.join(dangers)}")
     evaluate.add_argument("--queries", help="BEIR-style queries.jsonl (default: the bundled judged set)")
     evaluate.add_argument("--qrels", help="qrels TSV: query-id corpus-id score (default: the bundled judgments)")
     evaluate.add_argument("--mode", action="append", choices=MODES, dest="modes",
