@@ -1,2 +1,3 @@
-"""The built index: sentence models (embedders) and the versioned FAISS store with its manifest.
+"""The built index: sentence models (embedders; fastpath and e5fast run them in ONNX Runtime) and the
+versioned FAISS store with its manifest.
 Imports corpus and the top level."""
