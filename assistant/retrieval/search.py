@@ -325,10 +325,11 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
                           show_progress=show_progress, say=say)
     multilingual = None
     if settings.multilingual_model and not model_reads(settings.model, "lt"):
-        from assistant.index.embedders import E5Embedder, ModelError
+        from assistant.index.e5fast import open_multilingual
+        from assistant.index.embedders import ModelError
 
         try:
-            e5 = E5Embedder(settings.multilingual_model)
+            e5 = open_multilingual(settings.multilingual_model, settings.index_dir / "onnx", say=say)
         except ModelError as error:
             say(f"warning: {error} Situations in other languages will get every organisation, unranked.")
         else:
