@@ -33,7 +33,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.alone]  # 32 clients take both cores
 CLIENTS = 32
 SECONDS = float(os.environ.get("LOAD_SECONDS") or (10 if os.environ.get("CI", "").lower() == "true" else 60))
 REQUEST_TIMEOUT = 120.0
-MARKER = "qzx"  # in every query, so the server's log can be searched for query text
+MARKER = "qzxjwvq"  # in every query, so the server's log and files can be searched for query text (long enough
+# that no model file holds it by chance: "qzx" was found in the multilingual ONNX graph)
 
 SUBJECTS = ["my husband", "a stranger", "my neighbour", "my boss", "someone online", "a man", "my ex", "a teacher"]
 DEEDS = ["hit me", "stole my bag", "took my passport", "abused my child", "threatens me", "robbed our shop",
