@@ -19,6 +19,10 @@ import sys
 # Before Gradio is imported: it reads these once. Only the exact string "True" turns analytics on.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+from assistant.config import SERVING_THREADS  # noqa: E402 - light: before numpy and faiss are loaded
+
+for _name, _value in SERVING_THREADS.items():
+    os.environ.setdefault(_name, _value)
 
 import gradio as gr  # noqa: E402
 

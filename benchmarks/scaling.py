@@ -37,6 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: its assistant and benchmarks
 
+from assistant.config import SERVING_THREADS  # noqa: E402
 from benchmarks.common import RESULTS, ROOT, Worker, machine, queries, ratio, stats, table, write_results  # noqa: E402
 
 SIZES = "10000:1000,20000:3000,100000:5000"  # passages:organisations
@@ -117,7 +118,8 @@ def run_size(passages: int, organisations: int, packages: dict[str, Path], args,
     say(f"{passages} passages, {organisations} organisations: building the passage index ...")
     vectors_file = scratch / f"vectors-{passages}.faiss"
     faiss.write_index(passage_vectors(passages), str(vectors_file))
-    env = {"OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)} if args.threads else {}
+    env = {"OMP_NUM_THREADS": str(args.threads), "OPENBLAS_NUM_THREADS": str(args.threads)} if args.threads \
+        else dict(SERVING_THREADS)  # as the app runs
     workers = {}
     try:
         for side, package in packages.items():
@@ -188,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=60, help="the first N bundled situations")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the situations")
     parser.add_argument("--against", help="a git commit to time beside this checkout, on the same data")
-    parser.add_argument("--threads", type=int, default=0, help="OpenMP and BLAS threads (default: as the app)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="OpenMP and BLAS threads (default: as the app, assistant.config.SERVING_THREADS)")
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -203,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.against:
             packages["before"] = export(args.against, scratch / "before")
         report = {"machine": machine(), "queries": args.queries, "rounds": args.rounds, "against": args.against,
-                  "threads": args.threads or "default", "situation_vectors": "real packaged models, computed "
+                  "threads": args.threads or f"as the app ({SERVING_THREADS})", "situation_vectors": "real packaged models, computed "
                   "once before timing (query-vector cache); encode timed beside", "rows": []}
         for size in args.sizes.split(","):
             passages, organisations = (int(n) for n in size.split(":"))
