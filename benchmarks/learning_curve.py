@@ -1,10 +1,10 @@
 """The learning curve: how the ranking on the held-out sets grows with the number of labelled situations.
 
-    python benchmarks/learning_curve.py [--fractions 0.1 0.25 0.5 1.0]
+    python benchmarks/learning_curve.py [--fractions 0.1 0.25 0.5 1.0] [--sets heldout3_en heldout3_languages]
 
-For each fraction, the organisation heads are trained on that share of the training situations (a fixed
-random draw, the same models and settings as ``assistant build``), and the held-out sets are ranked with
-them. Nothing here changes the shipped heads or chooses a setting: the curve is a report, drawn after
+For each fraction, the organisation heads and the neighbours are trained on that share of the judged
+training situations (a fixed random draw, the same models and settings as ``assistant build``: the English
+heads' neighbours English situations), and the held-out sets are ranked with them. Nothing here changes the shipped heads or chooses a setting: the curve is a report, drawn after
 the final figures were taken. Writes benchmarks/results/learning-curve-<time>.json.
 """
 
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation.metrics import EVALDATA, load_qrels, load_queries, run_suite  # noqa: E402
-from assistant.learning.learned import train_organisations  # noqa: E402
+from assistant.learning.learned import train_neighbours, train_organisations  # noqa: E402
 from assistant.learning.situations import training_situations  # noqa: E402
 from assistant.learning.training import features  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
@@ -32,6 +32,7 @@ from benchmarks.common import write_results  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fractions", type=float, nargs="+", default=[0.1, 0.25, 0.5, 1.0])
+    parser.add_argument("--sets", nargs="+", default=["heldout3_en", "heldout3_languages"])
     args = parser.parse_args()
     settings = Settings.from_env()
     searcher = open_searcher(settings)
@@ -42,14 +43,19 @@ def main() -> int:
     vectors = {name: features(space.readers, [s.text for s in judged], settings.index_dir / "learned")
                for name, space in searcher.spaces.items()}
     sets = {name: (load_queries(EVALDATA / name / "queries.jsonl"), load_qrels(EVALDATA / name / "qrels.tsv"))
-            for name in ("heldout_en", "heldout_languages")}
+            for name in args.sets}
+    english = np.array([s.language == "en" for s in judged])
     rng = np.random.default_rng(0)
     order = rng.permutation(len(judged))
     report = []
     for fraction in args.fractions:
         chosen = np.sort(order[: int(fraction * len(judged))])
-        heads = {name: replace(shipped.heads[name], organisations=train_organisations(
-            vectors[name][chosen], [judged[i] for i in chosen], organisations)) for name in shipped.heads}
+        heads = {}
+        for name in shipped.heads:
+            near = chosen if name == "multilingual" else chosen[english[chosen]]  # training.neighbours_from
+            heads[name] = replace(shipped.heads[name], organisations=train_organisations(
+                vectors[name][chosen], [judged[i] for i in chosen], organisations),
+                neighbours=train_neighbours(vectors[name][near], [judged[i] for i in near], organisations))
         searcher.learned = replace(shipped, heads=heads)
         row = {"fraction": fraction, "judged_situations": int(chosen.size)}
         for name, (queries, qrels) in sets.items():
