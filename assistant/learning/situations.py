@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.evaluation.metrics import EVALDATA, load_qrels, load_queries
+from assistant.normalise import fold
 
 TRAIN_DIR = EVALDATA / "train"
 # Sets written after the learned layer was built, for its reported figures: never trained or tuned on.
@@ -56,10 +56,9 @@ class Situation:
 
 
 def text_key(text: str) -> str:
-    """A text folded for comparing sets: case, accents, spacing and punctuation do not count."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(re.findall(r"\w+", folded))
+    """A text folded for comparing sets (``normalise.fold``): case, accents, stretched letters, spacing and
+    punctuation do not count."""
+    return " ".join(re.findall(r"\w+", fold(text)))
 
 
 def _beir(name: str, queries: str, qrels: str, root: Path) -> list[Situation]:
