@@ -212,7 +212,7 @@ def test_one_client_cannot_fill_the_queue_or_slow_everyone(server):
     def attacker(burst: int, worker: int, start: threading.Barrier) -> None:
         with client(server, 13) as http:
             start.wait(timeout=10)
-            body = [f"{FIND_HELP_TEXT} {PROBE} {burst} {worker}", [], [], "en"]
+            body = [f"{PROBE} {burst} {worker} {FIND_HELP_TEXT}", [], [], "en"]  # new at the start: kept by the cut
             statuses.append(join(http, server, "find_help", body, f"a{burst}x{worker}").status_code)
 
     def victim() -> None:
@@ -267,7 +267,8 @@ def test_abandoned_searches_stop(server):
         socks = []
         for n in range(addresses):
             for _ in range(Limits().client_at_once):
-                text = f"{FIND_HELP_TEXT} {uuid.uuid4().hex}"  # new text: the query cache cannot answer it
+                # New text where the cut to the model's length keeps it: the query cache cannot answer it.
+                text = f"{uuid.uuid4().hex} {FIND_HELP_TEXT}"
                 body = json.dumps({"situation": text}).encode()
                 sock = connect(server, first + n)
                 sock.sendall(b"POST /api/search HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
