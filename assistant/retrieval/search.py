@@ -195,20 +195,15 @@ class Searcher:
         passage_scores = self._lexical_scores(situation) if step.lexical else self._passage_scores(situation)
         scores = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=step.soft)
         danger = detect_danger(text)
-        results = []
-        for org in np.argsort(-scores, kind="stable"):
-            rows = self._rows(org)
-            if not np.isfinite(scores[org]) or (step.lexical and passage_scores[rows].max() <= 0):
-                continue  # no passage of this organisation matches at all
-            hits = sorted((PassageHit(self.index.corpus.passages[r], float(passage_scores[r])) for r in rows),
-                          key=lambda h: -h.score)
-            results.append(OrganisationResult(self._organisations[org], float(scores[org]), tuple(hits)))
-        if top_k is not None and top_k > 0:
-            results = results[:top_k]
+        if step.lexical:  # an organisation none of whose passages shares a word is left out
+            best = np.full(len(self._organisations), -np.inf)
+            np.maximum.at(best, self._owners, passage_scores)
+            scores = np.where(best > 0, scores, -np.inf)
+        results = self._results(best_first(scores, top_k), scores, passage_scores, set())
         # Without the learned layer nothing reads needs, but "thoughts of suicide" is said exactly when the
         # danger check says so, as on the learned road.
         understood = (BY_KEY["suicide"],) if {"suicide", "self_harm"} & set(danger.kinds) else ()
-        return Answer(query=checked.text, results=tuple(results), message=TRUNCATED_NOTE if checked.truncated else None,
+        return Answer(query=checked.text, results=results, message=TRUNCATED_NOTE if checked.truncated else None,
                       truncated=checked.truncated, language=language, understood=tuple(n.label() for n in understood),
                       needs=tuple(n.key for n in understood), urgent=danger.urgent, urgent_reason=danger.reason,
                       urgent_kind=danger.kind)
