@@ -6,10 +6,9 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Sequence
 
-from assistant.config import Settings
+from assistant.config import EVALDATA, Settings
 from assistant.corpus.parse import CorpusError, corpus_files, fingerprint
 from assistant.index.embedders import ModelError
 from assistant.index.store import IndexProblem
@@ -39,9 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=MODES, default=None, help=f"ranking mode (default: {DEFAULT_MODE})")
 
     evaluate = commands.add_parser("evaluate", help="score the ranking on judged queries and write a report")
-    sets = Path(__file__).resolve().parent / "evaldata"  # assistant.evaluation's EVALDATA, without its imports
-    judged = sorted(p.parent.name for p in sets.glob("*/qrels.tsv"))
-    dangers = sorted(p.parent.name for p in sets.glob("*/danger.jsonl"))
+    judged = sorted(p.parent.name for p in EVALDATA.glob("*/qrels.tsv"))
+    dangers = sorted(p.parent.name for p in EVALDATA.glob("*/danger.jsonl"))
     evaluate.add_argument("--set", dest="set_name", help="a bundled set by name (its queries.jsonl and qrels.tsv): "
                           f"bundled (default), {', '.join(judged)}")
     evaluate.add_argument("--danger", help="also score the danger detector on a labelled JSONL file, or on a "
@@ -121,7 +119,6 @@ def _evaluate(searcher, args) -> int:
     from pathlib import Path
 
     from assistant.evaluation.metrics import (
-        EVALDATA,
         danger_comparison,
         danger_markdown,
         load_qrels,

@@ -14,6 +14,7 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # setting (ASSISTANT_MODEL_THREADS).
 SERVING_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 _PROJECT = Path(__file__).resolve().parent.parent
+EVALDATA = Path(__file__).resolve().parent / "evaldata"  # the judged sets and the training situations
 
 
 def _default_dir(name: str) -> Path:

@@ -24,7 +24,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.evaluation.metrics import EVALDATA, load_qrels, load_queries, run_suite  # noqa: E402
 from assistant.learning.learned import train_neighbours, train_organisations  # noqa: E402
 from assistant.learning.situations import training_situations  # noqa: E402
-from assistant.learning.training import features  # noqa: E402
+from assistant.learning.training import features, neighbours_from, served_by  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
 from benchmarks.common import write_results  # noqa: E402
 
@@ -44,7 +44,6 @@ def main() -> int:
                for name, space in searcher.spaces.items()}
     sets = {name: (load_queries(EVALDATA / name / "queries.jsonl"), load_qrels(EVALDATA / name / "qrels.tsv"))
             for name in args.sets}
-    english = np.array([s.language == "en" for s in judged])
     rng = np.random.default_rng(0)
     order = rng.permutation(len(judged))
     report = []
@@ -52,7 +51,8 @@ def main() -> int:
         chosen = np.sort(order[: int(fraction * len(judged))])
         heads = {}
         for name in shipped.heads:
-            near = chosen if name == "multilingual" else chosen[english[chosen]]  # training.neighbours_from
+            rule = neighbours_from(name, served_by(name, list(shipped.heads), [judged[i] for i in chosen]))
+            near = chosen if rule is None else chosen[rule]
             heads[name] = replace(shipped.heads[name], organisations=train_organisations(
                 vectors[name][chosen], [judged[i] for i in chosen], organisations),
                 neighbours=train_neighbours(vectors[name][near], [judged[i] for i in near], organisations))

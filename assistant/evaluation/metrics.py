@@ -21,9 +21,9 @@ from typing import Iterable
 
 import numpy as np
 
+from assistant.config import EVALDATA
 from assistant.types import Answer
 
-EVALDATA = Path(__file__).resolve().parent.parent / "evaldata"
 METRICS = ("nDCG@3", "nDCG@5", "MRR", "Success@1", "Recall@3")
 _GRADED = {"ndcg_cut_3": "nDCG@3", "ndcg_cut_5": "nDCG@5"}
 _MOST_NEEDED = {"recip_rank": "MRR", "success_1": "Success@1", "recall_3": "Recall@3"}
