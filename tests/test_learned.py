@@ -19,7 +19,7 @@ from assistant.learning.learned import (
     train_neighbours,
 )
 from assistant.learning.situations import HELD_OUT, Situation, fingerprint, text_key, training_situations
-from assistant.learning.training import is_current, train
+from assistant.learning.training import choose_thresholds, is_current, served_by, train
 from assistant.taxonomy import DANGER_KINDS, NEED_KEYS
 
 ORGS = ("org-a", "org-b", "org-c")
@@ -116,6 +116,28 @@ def test_neighbours_follow_the_nearest_labelled_situations():
     assert p[0, 0] > 0.8 and p[1, 1] > 0.99  # the nearest decide; a far one barely counts
     assert p[2, 1] > 0.99  # an out-of-scope neighbour sends nowhere: the nearest in scope decide
     assert share[0] < 0.01 and share[1] < 0.01 and share[2] > 0.99  # ... and says how much is out of scope
+
+
+def test_the_danger_threshold_keeps_each_served_languages_recall():
+    """English danger is read with high probabilities, Lithuanian with low ones: a threshold read on all of
+    them together would keep the pooled recall and lose most Lithuanian urgent lines; each served language
+    with enough urgent lines keeps its own. Only the served languages count for the other thresholds."""
+    situations, danger = [], []
+    for language, high, low in (("en", 0.9, 0.1), ("lt", 0.4, 0.05)):
+        for i in range(100):
+            urgent = i < 40
+            situations.append(Situation(f"{language}{i}", "x", "danger_set", language, category="cat",
+                                        needs=(), grades={"org-a": 2}, urgent=urgent))
+            danger.append((high if urgent else low) + (i % 40) * 0.001)
+    probabilities = {"danger": np.array(danger), "needs": np.zeros((200, len(NEED_KEYS))),
+                     "out_of_scope": np.zeros(200)}
+    lithuanian = choose_thresholds(probabilities, situations, served_by("multilingual", ["primary", "multilingual"],
+                                                                          situations))
+    urgent_lt = np.array([s.urgent and s.language == "lt" for s in situations])
+    assert (probabilities["danger"][urgent_lt] >= lithuanian["danger"]).mean() >= 0.96
+    pooled = choose_thresholds(probabilities, situations, served_by("primary", ["primary"], situations))
+    assert pooled["danger"] <= lithuanian["danger"]  # every language served: the lowest of all still counts
+    assert served_by("primary", ["primary", "multilingual"], situations).sum() == 100  # English only
 
 
 def test_sigmoid_targets_mask_what_was_not_labelled():

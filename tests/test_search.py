@@ -95,3 +95,17 @@ def test_thoughts_of_suicide_read_by_the_safety_check_are_a_need_for_suicide_pre
     answer = fake_searcher.search("i keep thinking everyone would be better off if i was dead")
     assert answer.urgent and suicide in answer.understood and answer.needs == ("suicide",)
     assert suicide not in fake_searcher.search("he hit me").understood
+
+
+def test_bm25_leaves_out_organisations_that_share_no_word(fake_searcher):
+    """The lexical baseline returns only organisations with a passage sharing a word with the situation,
+    best first, each one's evidence best match first."""
+    passages = fake_searcher.index.corpus.passages
+    word = "prostitution"  # in the corpus, but not in every organisation's passages
+    holders = {p.organisation_id for p in passages if word in p.text.lower()}
+    assert 0 < len(holders) < len(fake_searcher.index.corpus.organisations)
+    results = fake_searcher.search(word, mode="bm25").results
+    assert {r.organisation.id for r in results} == holders
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+    for result in results:
+        assert [h.score for h in result.evidence] == sorted((h.score for h in result.evidence), reverse=True)
