@@ -116,7 +116,9 @@ window.__helpStrings = __STRINGS__;
       window.print();
     }
   });
-  new MutationObserver(function () { if (chosen.length) markButtons(); })
+  // Whatever Gradio redraws (results, or tabs redrawn after a locale change on a slow phone) gets the page's
+  // words again; relabel only writes what differs, so its own writes end the loop.
+  new MutationObserver(function () { relabel(); })
     .observe(document.documentElement, {childList: true, subtree: true});
   // The language switch: Gradio's own locale (its gr.I18n strings), then the few words Gradio does not redraw.
   function relabel() {
