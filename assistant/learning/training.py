@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from assistant.index.embedders import embed_situations
 from assistant.learning.learned import (
@@ -170,19 +172,29 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
                   "organisations": list(organisations),
                   "models": {}, "spaces": {}, "thresholds": {}, "C": C,
                   "neighbours": {"k": NEIGHBOURS, "sharpness": NEIGHBOUR_SHARPNESS}}
-    for space, embedders in spaces.items():
-        vectors = features(embedders, texts, directory)
+    vectors = {space: features(embedders, texts, directory) for space, embedders in spaces.items()}
+
+    def fit(space: str) -> Heads:
         served = served_by(space, list(spaces), situations)
         near = neighbours_from(space, served)
-        full = train_heads(space, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS, neighbours_from=near)
-        probabilities = cross_validated(space, vectors, situations, organisations, folds, start=full,
+        full = train_heads(space, vectors[space], situations, organisations, NEED_KEYS, DANGER_KINDS,
+                           neighbours_from=near)
+        probabilities = cross_validated(space, vectors[space], situations, organisations, folds, start=full,
                                         neighbours_from=near)
-        thresholds = choose_thresholds(probabilities, situations, served)
-        heads[space] = with_thresholds(full, thresholds)
+        return with_thresholds(full, choose_thresholds(probabilities, situations, served))
+
+    # One BLAS thread per fit and the spaces side by side: L-BFGS's own step (scipy's setulb) is small
+    # vector work that a threaded BLAS slows down twentyfold on a busy machine, and each fit is
+    # deterministic on one thread.
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=len(spaces)) as pool:
+        fitted = dict(zip(spaces, pool.map(fit, spaces)))
+    for space, embedders in spaces.items():
+        heads[space] = done = fitted[space]
         info["models"][space] = [{"name": e.name, "version": getattr(e, "version", None)} for e in embedders]
-        info["spaces"][space] = heads_info(heads[space])
-        info["thresholds"][space] = {"danger": thresholds["danger"], "out_of_scope": thresholds["out_of_scope"],
-                                     "needs": dict(zip(NEED_KEYS, map(float, thresholds["needs"])))}
+        info["spaces"][space] = heads_info(done)
+        info["thresholds"][space] = {"danger": float(done.danger.thresholds[0]),
+                                     "out_of_scope": float(done.out_of_scope.thresholds[0]),
+                                     "needs": dict(zip(NEED_KEYS, map(float, done.needs.thresholds)))}
     info["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     info["build_seconds"] = round(time.perf_counter() - started, 2)
     learned = Learned(heads, info)
