@@ -309,11 +309,9 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
     from assistant.index.store import load_or_build
     from assistant.learning.situations import training_situations
     from assistant.learning.training import adopt, is_current, train
-
-    say = say or (lambda message: None)
     from assistant.retrieval.language import warm
 
-    warm()  # the language detector's models, before the first person waits for them
+    say = say or (lambda message: None)
     # ONNX Runtime for the packaged model (same vectors, no torch import), else sentence-transformers.
     embedder = open_embedder(settings.model, settings.index_dir / "onnx", say=say)
     index = load_or_build(settings.corpus_dir, settings.index_dir, embedder, force=force,
@@ -351,4 +349,7 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
                 say("Training the learned layer on the labelled situations.")
                 train(spaces, organisations, directory, situations, say=say)
         learned = Learned.load(directory)
+    # The language detector's models, before the first person waits for them; after the model and the corpus
+    # have loaded, so a wrong model or a broken corpus is named without waiting for them.
+    warm()
     return Searcher(index, embedder, settings, multilingual=multilingual, learned=learned)
