@@ -24,17 +24,17 @@ from assistant.config import SERVING_THREADS  # noqa: E402 - light: before numpy
 for _name, _value in SERVING_THREADS.items():
     os.environ.setdefault(_name, _value)
 
-import gradio as gr  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
 from assistant.retrieval.search import Searcher, open_searcher  # noqa: E402
 from assistant.web import logfilter  # noqa: E402
-from assistant.web.api import api_routes  # noqa: E402
 from assistant.web.clients import Limits  # noqa: E402
-from assistant.web.connections import hardened_uvicorn  # noqa: E402
-from assistant.web.edge import Edge, events_of, queued_in  # noqa: E402
-from assistant.web.page import CSS, HEAD  # noqa: E402
-from assistant.web.ui import I18N, build_blocks, build_evaluator  # noqa: E402
+
+if TYPE_CHECKING:
+    import gradio as gr
+# Gradio and the page (seconds of imports) load where the interface is built and served, after main() has
+# checked the settings and loaded the searcher: a wrong setting, model or corpus is named at once.
 
 QUEUE_SIZE = 64  # waiting searches; beyond this a person sees "This application is currently busy. Please try again."
 CONCURRENCY = 4  # searches at once: two cores, and the model is the bottleneck
@@ -45,6 +45,8 @@ STATE_SESSIONS = 256
 
 def build_demo(searcher: Searcher) -> gr.Blocks:
     """The interface over one loaded searcher."""
+    from assistant.web.ui import build_blocks
+
     return build_blocks(searcher)
 
 
@@ -57,6 +59,12 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, sea
     ``searcher``, ``POST /api/search`` (one request, one JSON answer) is served beside Gradio's routes,
     with the same bounds: CONCURRENCY searches at once, QUEUE_SIZE waiting.
     """
+    from assistant.web.api import api_routes
+    from assistant.web.connections import hardened_uvicorn
+    from assistant.web.edge import Edge, events_of, queued_in
+    from assistant.web.page import CSS, HEAD
+    from assistant.web.ui import I18N
+
     limits = limits or Limits.from_env()
     routes = api_routes(searcher, CONCURRENCY, QUEUE_SIZE) if searcher is not None else []
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
@@ -105,6 +113,8 @@ def main() -> None:
     except (CorpusError, ModelError, IndexProblem) as error:
         sys.exit(f"error: {error}")
     if args.evaluator:
+        from assistant.web.ui import build_evaluator
+
         serve(build_evaluator(searcher), settings.host, args.port or settings.port + 1, limits=limits)
     else:
         serve(build_demo(searcher), settings.host, settings.port, searcher=searcher, limits=limits)

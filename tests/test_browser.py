@@ -2,6 +2,11 @@
 
 Skipped when Chromium or Playwright is missing, except in CI (``CI=true``), where that is a failure:
 the Makefile's ``test`` target installs Chromium. Screenshots go to test-output/screenshots/.
+
+Loading Gradio's page costs about two seconds of CPU. Tests that only search and read share one page
+(``same_page``: back on the first view, at desktop width, on screen media, before each; each search waits
+for its own answer); tests whose subject is a fresh page, or that change what the page remembers (filters,
+the referral list) or leave it, open their own (``page``).
 """
 
 from __future__ import annotations
@@ -43,8 +48,8 @@ def browser(chromium):
     context.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
+def open_app(browser, app_url):
+    """A new page of the app, loaded and ready."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page()
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -56,8 +61,35 @@ def page(browser, app_url):
     page.goto("about:blank")
     page.goto(app_url)
     page.wait_for_selector("#find-button", timeout=30_000)
+    return page
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A page of its own, freshly loaded."""
+    page = open_app(browser, app_url)
     yield page
     page.close()
+
+
+@pytest.fixture(scope="module")
+def _shared_page(browser, app_url):
+    page = open_app(browser, app_url)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def same_page(_shared_page, app_url):
+    """The module's shared page for tests that only search and read: back on the first view, at desktop
+    width, on screen media, scrolled to the top. What a test checks of its own answer, it waits for (search)."""
+    page = _shared_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.emulate_media(media="screen")
+    open_tab(page, "Find help")
+    page.locator("#find-button").wait_for(timeout=30_000)
+    page.evaluate("window.scrollTo(0, 0)")
+    return page
 
 
 def open_tab(page, name: str):
@@ -65,14 +97,42 @@ def open_tab(page, name: str):
     page.get_by_role("tab", name=name).click()
 
 
+# Before a search on a page that may already show an answer: the cards drawn so far are marked, and the
+# results' busy state (Gradio's .pending, set while an event runs) is watched from now on.
+_WATCH_RESULTS = """() => {
+  const results = document.querySelector('#results');
+  results.querySelectorAll('article.org-card').forEach(card => card.dataset.earlier = '1');
+  const busy = () => results.matches('.pending') || !!results.querySelector('.pending');
+  window.__answer = 'asked';
+  const watch = new MutationObserver(() => {
+    if (busy()) window.__answer = 'running';
+    else if (window.__answer === 'running') { window.__answer = 'done'; watch.disconnect(); }
+  });
+  watch.observe(results, {attributes: true, childList: true, subtree: true});
+}"""
+# The answer to this search is on screen: cards drawn since it was asked, or (an answer the same as the one
+# before, which Gradio does not draw again) its event has run and ended.
+_ANSWERED = ("() => !!document.querySelector('#results article.org-card:not([data-earlier])')"
+             " || (window.__answer === 'done' && !!document.querySelector('#results article.org-card'))")
+
+
+def answered(page, ask) -> None:
+    """Run ``ask`` (it types and sends a situation), then wait for that situation's answer, never an earlier one."""
+    page.evaluate(_WATCH_RESULTS)
+    ask()
+    page.wait_for_function(_ANSWERED, timeout=30_000)
+
+
 def search(page, text: str):
-    page.fill("#situation textarea", text)
-    page.click("#find-button")
-    page.wait_for_selector("#results article.org-card", timeout=30_000)
+    def ask():
+        page.fill("#situation textarea", text)
+        page.click("#find-button")
+    answered(page, ask)
     return page.locator("#results article.org-card h3").all_inner_texts()
 
 
-def test_a_situation_gives_ranked_cards_with_evidence(page):
+def test_a_situation_gives_ranked_cards_with_evidence(same_page):
+    page = same_page
     names = search(page, "My daughter told me an adult touched her. What can I do?")
     assert len(names) >= 3 and names[0].startswith("1. ")
     assert "Child House" in names[0]
@@ -81,7 +141,8 @@ def test_a_situation_gives_ranked_cards_with_evidence(page):
     page.screenshot(path=str(SHOTS / "results-desktop.png"), full_page=True)
 
 
-def test_an_urgent_situation_shows_the_banner_first(page):
+def test_an_urgent_situation_shows_the_banner_first(same_page):
+    page = same_page
     search(page, "he is kicking the door and says he will kill me tonight")
     banner = page.locator("#results .urgent-banner")
     assert banner.is_visible()
@@ -111,7 +172,8 @@ def test_filters_change_the_results(page):
     assert "Ministry of Justice" in page.locator("#browse-list").inner_text()
 
 
-def test_browse_and_detail_without_a_query(page):
+def test_browse_and_detail_without_a_query(same_page):
+    page = same_page
     open_tab(page, "All organisations")
     assert page.locator("#browse-list article.org-card").count() == 8
     page.locator("#which input").click()
@@ -170,7 +232,8 @@ def test_shift_three_times_leaves_and_back_does_not_return(page, app_url):
     _left_for_good(page, app_url)
 
 
-def test_phone_width_shows_the_exit_button_on_every_view(page):
+def test_phone_width_shows_the_exit_button_on_every_view(same_page):
+    page = same_page
     page.set_viewport_size({"width": 375, "height": 740})
     search(page, "i want to die")
     for tab in ("Find help", "All organisations", "Referral list", "Safety and privacy"):
@@ -196,7 +259,8 @@ def test_keyboard_first_stop_is_quick_exit_and_every_field_is_labelled(page):
     assert unlabelled == []
 
 
-def test_markup_typed_by_a_person_never_runs(page):
+def test_markup_typed_by_a_person_never_runs(same_page):
+    page = same_page
     search(page, '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> help after assault')
     page.wait_for_timeout(500)
     assert page.evaluate("window.__xss === undefined")
@@ -235,7 +299,8 @@ _CONTRAST = """(selector) => {
 }"""
 
 
-def test_text_and_controls_have_readable_contrast(page):
+def test_text_and_controls_have_readable_contrast(same_page):
+    page = same_page
     search(page, "he is hitting me right now")
     for selector in ("#quick-exit", "#find-button", "#intro p", ".urgent-banner h2", ".urgent-banner p",
                      "#results article.org-card p", "#results article.org-card a", "#situation label span"):
@@ -243,7 +308,8 @@ def test_text_and_controls_have_readable_contrast(page):
         assert ratio >= 4.5, (selector, ratio)
 
 
-def test_the_printed_page_is_the_referral_list(page):
+def test_the_printed_page_is_the_referral_list(same_page):
+    page = same_page
     open_tab(page, "All organisations")
     page.locator('#browse-list button.add-referral[data-name="Child House"]').click()
     open_tab(page, "Referral list")
@@ -315,7 +381,8 @@ def evaluator_url(real_searcher):
     demo.close()
 
 
-def test_the_public_page_has_no_evaluator(page):
+def test_the_public_page_has_no_evaluator(same_page):
+    page = same_page
     tabs = page.get_by_role("tab").all_inner_texts()
     assert "Find help" in tabs and not any("Evaluator" in tab for tab in tabs)
     assert page.locator("#run-evaluation").count() == 0

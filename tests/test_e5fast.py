@@ -20,7 +20,10 @@ pytestmark = pytest.mark.slow
 SITUATIONS = ["Mano vyras mane muša ir aš bijau grįžti namo", "Мой муж бьёт меня при детях, куда обратиться?",
               "Mój mąż mnie bije i zabrał mi paszport", "Чоловік погрожує забрати дітей, я боюся",
               "someone hurt me and I do not know who to call", "", "ｆｕｌｌｗｉｄｔｈ　ＡＢＣ émoji 😀 <s> x▁y\t\n",
-              " ".join(["vyras mane muša, vaikai bijo"] * 250)]  # the last is long enough for three windows
+              # Three windows of the engine's 510 content tokens, the last a partial one (510 + 510 + 199 with
+              # "query: "): the windows' weighted mean is checked where the weights differ (4 windows of 2005
+              # tokens took twice the time of the slow engine and weighed them almost alike).
+              " ".join(["vyras mane muša, vaikai bijo"] * 152)]
 LABELLED = [json.loads(line)["text"] for path in sorted((ROOT / "assistant" / "evaldata" / "train").glob("*.jsonl"))
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

@@ -2,6 +2,10 @@
 tap sizes, Quick exit never over the content, the banner per kind of danger, and axe-core's check.
 
 The session's one server and the module's browser (tests/conftest.py); screenshots go to test-output/screenshots/.
+Loading Gradio's page costs about two seconds of CPU, so the tests that only search and read share one
+page per browser language (``locale_page``: back on the first view, at phone width, scrolled to the top,
+before each test; each search waits for its own answer). Tests that change what the page remembers (its
+language, its views) open a page of their own (``open_page``).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import pytest
 
 from assistant.web.strings import need_label, text
 
-from .test_browser import SHOTS
+from .test_browser import SHOTS, answered
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 375, "height": 740}
@@ -31,10 +35,39 @@ def open_page(chromium, url, locale: str, viewport=PHONE):
     return page
 
 
+@pytest.fixture(scope="module")
+def _locale_pages(chromium, url):
+    pages = {}
+    yield pages
+    for page in pages.values():
+        page.close()
+
+
+@pytest.fixture
+def locale_page(_locale_pages, chromium, url):
+    """``locale_page(locale)``: this module's page for a browser language, opened on first use, then shared
+    by the tests that only search and read it: before each, back to the first view, at phone width, on
+    screen media, scrolled to the top. What a test checks of its own answer, it waits for (search_with_enter)."""
+    def get(locale: str):
+        page = _locale_pages.get(locale)
+        if page is None or page.is_closed() or not page.url.startswith(url):
+            page = _locale_pages[locale] = open_page(chromium, url, locale)
+            return page
+        page.set_viewport_size(PHONE)
+        page.emulate_media(media="screen")
+        page.locator("#views [role=tab]").first.click()  # the first view, in whatever language it is named
+        page.locator("#find-button").wait_for(timeout=30_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        return page
+    return get
+
+
 def search_with_enter(page, text: str):
-    page.fill("#situation textarea", text)
-    page.press("#situation textarea", "Enter")
-    page.wait_for_selector("#results article.org-card", timeout=30_000)
+    """Type a situation, press Enter and wait for its answer, never an earlier search's on the same page."""
+    def ask():
+        page.fill("#situation textarea", text)
+        page.press("#situation textarea", "Enter")
+    answered(page, ask)
     # Settled: while an event still runs, Gradio shows the results at 20% opacity (axe reads that as low
     # contrast; on a busy machine the answer's cards are there before the last event ends).
     page.wait_for_selector("#results.pending, #results .pending", state="detached", timeout=30_000)
@@ -64,8 +97,8 @@ def assert_exit_covers_nothing(page):
                                           ("ru-RU", ("Найти помощь", "Быстрый выход", "Мы поняли")),
                                           ("pl-PL", ("Znajdź pomoc", "Szybkie wyjście", "Zrozumieliśmy")),
                                           ("uk-UA", ("Знайти допомогу", "Швидкий вихід", "Ми зрозуміли"))])
-def test_the_interface_follows_the_browser_and_answers_in_the_situations_language(chromium, url, locale, words):
-    page = open_page(chromium, url, locale)
+def test_the_interface_follows_the_browser_and_answers_in_the_situations_language(locale_page, locale, words):
+    page = locale_page(locale)
     find, leave, understood = words
     assert page.locator("#find-button").inner_text() == find and page.locator("#quick-exit").inner_text() == leave
     # On a phone: the box and its button come before the examples and filters, within the first screen.
@@ -83,7 +116,6 @@ def test_the_interface_follows_the_browser_and_answers_in_the_situations_languag
     assert_exit_covers_nothing(page)
     page.locator("#results").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / f"phone-375-{locale[:2]}-results.png"))
-    page.close()
 
 
 def test_english_interface_lithuanian_situation_and_the_switch(chromium, url):
@@ -103,17 +135,15 @@ def test_english_interface_lithuanian_situation_and_the_switch(chromium, url):
     page.close()
 
 
-def test_an_example_searches_at_once_and_the_count_warns_near_the_limit(chromium, url):
-    page = open_page(chromium, url, "lt-LT")
+def test_an_example_searches_at_once_and_the_count_warns_near_the_limit(locale_page):
+    page = locale_page("lt-LT")
     example = page.locator("#example-3").inner_text().strip()
-    page.click("#example-3")
-    page.wait_for_selector("#results article.org-card", timeout=30_000)
+    answered(page, lambda: page.click("#example-3"))
     assert page.locator("#situation textarea").input_value() == example
     page.fill("#situation textarea", "a" * 3900)
     assert "3" in page.locator("#char-count").inner_text() and "4" in page.locator("#char-count").inner_text()
     page.fill("#situation textarea", "a" * 4100)
     assert page.locator("#char-count.over").count() == 1  # said before anything is cut
-    page.close()
 
 
 @pytest.mark.parametrize("locale,text,kind,shot", [
@@ -125,8 +155,8 @@ def test_an_example_searches_at_once_and_the_count_warns_near_the_limit(chromium
     ("pl-PL", "chcę się dziś w nocy zabić", "suicide", "banner-suicide-pl"),
     ("uk-UA", "вітчим п'яний і б'є мене, мами немає вдома, мені 12 років", "child_danger", "banner-child-uk"),
     ("uk-UA", "я хочу вбити себе сьогодні вночі", "suicide", "banner-suicide-uk")])
-def test_the_banner_speaks_to_the_kind_of_danger(chromium, url, locale, text, kind, shot):
-    page = open_page(chromium, url, locale)
+def test_the_banner_speaks_to_the_kind_of_danger(locale_page, locale, text, kind, shot):
+    page = locale_page(locale)
     search_with_enter(page, text)
     banner = page.locator("#results .urgent-banner")
     assert banner.is_visible()
@@ -139,14 +169,13 @@ def test_the_banner_speaks_to_the_kind_of_danger(chromium, url, locale, text, ki
         assert "tel:+37080066366" in hrefs
     banner.screenshot(path=str(SHOTS / f"{shot}.png"))
     assert actual == kind, f"the search read this as {actual!r}"
-    page.close()
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "lt-LT", "ru-RU", "pl-PL", "uk-UA"])
-def test_no_serious_or_critical_accessibility_violations(chromium, url, locale):
+def test_no_serious_or_critical_accessibility_violations(locale_page, locale):
     from axe_playwright_python.sync_playwright import Axe
 
-    page = open_page(chromium, url, locale, PHONE)
+    page = locale_page(locale)
     search_with_enter(page, "my husband hits me and I am afraid to go home")
     for width in (375, 1366):  # phone and desktop, the same answer on screen
         page.set_viewport_size({"width": width, "height": 900})
@@ -154,7 +183,6 @@ def test_no_serious_or_critical_accessibility_violations(chromium, url, locale):
         serious = [(v["id"], len(v["nodes"])) for v in results.response["violations"]
                    if v["impact"] in ("serious", "critical")]
         assert serious == [], (width, serious)
-    page.close()
 
 
 TABS = ("tab_find", "tab_browse", "tab_referral", "tab_safety")
@@ -223,10 +251,10 @@ _RHYTHM = """(scope) => {
 }"""
 
 
-def test_tap_targets_in_running_text_keep_the_line_rhythm(chromium, url):
+def test_tap_targets_in_running_text_keep_the_line_rhythm(locale_page):
     from assistant.web.strings import text
 
-    page = open_page(chromium, url, "en-GB")
+    page = locale_page("en-GB")
     search_with_enter(page, "i want to kill myself tonight")
     banner = page.locator("#results .urgent-banner")
     banner.wait_for(timeout=30_000)
@@ -245,4 +273,3 @@ def test_tap_targets_in_running_text_keep_the_line_rhythm(chromium, url):
         assert link["width"] >= 44 and link["height"] >= 44, link
         assert abs(link["with_targets"] - link["plain"]) < 0.5, link  # no gap opened around the number
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]  # nothing sticks out sideways
-    page.close()

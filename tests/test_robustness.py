@@ -290,7 +290,8 @@ def cli_env(tmp_path_factory):
         yield flags, folder
 
 
-def fake_open_searcher(settings: Settings, say=None, force: bool = False, show_progress: bool = False) -> Searcher:
+def fake_open_searcher(settings: Settings, say=None, force: bool = False, show_progress: bool = False,
+                       warm_detector: bool = True) -> Searcher:
     """open_searcher with the hashing embedder in place of the model: the CLI's own flow, without the model."""
     from assistant.index.store import load_or_build
 

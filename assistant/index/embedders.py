@@ -49,11 +49,16 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU."""
 
     def __init__(self, name: str = DEFAULT_MODEL):
-        from sentence_transformers import SentenceTransformer
-
         self.name = name
+        path = resolve_model(name)
         try:
-            self.model = SentenceTransformer(resolve_model(name), device="cpu")
+            # sentence-transformers' own rule for a name that can only be a folder, checked before its
+            # seconds of imports (torch): a missing folder is named at once.
+            if not os.path.exists(path) and ((os.sep == "\\" and "\\" in path) or path.count("/") > 1):
+                raise FileNotFoundError(f"Path {path} not found")
+            from sentence_transformers import SentenceTransformer
+
+            self.model = SentenceTransformer(path, device="cpu")
         except Exception as error:  # OSError, ValueError, HF errors: all mean "not usable"
             raise ModelError(
                 f"Cannot load the model '{name}': {error}. Set ASSISTANT_MODEL (or --model) to a "

@@ -294,11 +294,14 @@ MULTILINGUAL_DIR, LEARNED_DIR = "multilingual", "learned"  # inside the index fo
 LANGUAGE_SURE = 0.7  # below this detector confidence, the learned language head names the language
 
 
-def open_searcher(settings: Settings, say=None, force: bool = False, show_progress: bool = False) -> Searcher:
+def open_searcher(settings: Settings, say=None, force: bool = False, show_progress: bool = False,
+                  warm_detector: bool = True) -> Searcher:
     """Load the models, the passage indexes and the learned layer, building or training what is missing,
     stale or damaged: ``<index>/`` (the configured model), ``<index>/multilingual/`` (the multilingual
     model, for other languages) and ``<index>/learned/`` (the heads, retrained when the labelled
-    situations or the models change).
+    situations or the models change). With ``warm_detector`` (the default) the language detector's models
+    are loaded too, so the first search does not wait for them; ``assistant build``, which searches
+    nothing, leaves them.
 
     Raises:
         ModelError: the model cannot be loaded.
@@ -309,11 +312,9 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
     from assistant.index.store import load_or_build
     from assistant.learning.situations import training_situations
     from assistant.learning.training import adopt, is_current, train
-
-    say = say or (lambda message: None)
     from assistant.retrieval.language import warm
 
-    warm()  # the language detector's models, before the first person waits for them
+    say = say or (lambda message: None)
     # ONNX Runtime for the packaged model (same vectors, no torch import), else sentence-transformers.
     embedder = open_embedder(settings.model, settings.index_dir / "onnx", say=say)
     index = load_or_build(settings.corpus_dir, settings.index_dir, embedder, force=force,
@@ -351,4 +352,8 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
                 say("Training the learned layer on the labelled situations.")
                 train(spaces, organisations, directory, situations, say=say)
         learned = Learned.load(directory)
+    # The language detector's models, before the first person waits for them; after the model and the corpus
+    # have loaded, so a wrong model or a broken corpus is named without waiting for them.
+    if warm_detector:
+        warm()
     return Searcher(index, embedder, settings, multilingual=multilingual, learned=learned)
