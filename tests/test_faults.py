@@ -506,7 +506,10 @@ def test_two_real_cli_builds_at_once_while_a_reader_loads(tmp_path, corpus_dir, 
             errors.append(f"{type(error).__name__}: {error}")
         time.sleep(0.01)
     outputs = [b.communicate(timeout=60) for b in builders]
-    assert [b.returncode for b in builders] == [0, 0], [err.decode()[-2000:] for _, err in outputs]
+    # The whole stderr of a failed build: its last lines name the error (a traceback is longer than 2,000 characters).
+    assert [b.returncode for b in builders] == [0, 0], "\n\n".join(
+        f"build {i} exited {b.returncode}; its stderr:\n{err.decode(errors='replace')}"
+        for i, (b, (_, err)) in enumerate(zip(builders, outputs)) if b.returncode)
     assert all(b"Built the index of 40 passages" in err for _, err in outputs)
     assert errors == [] and loads > 0
     assert load(index_dir, corpus_dir, DEFAULT_MODEL).vectors.ntotal == 40
