@@ -184,3 +184,34 @@ def test_every_held_out_folder_is_refused_for_training():
     """A new held-out set is covered the day it is added: every evaldata folder named heldout* is in HELD_OUT."""
     folders = {p.name for p in EVALDATA.iterdir() if p.is_dir() and p.name.startswith("heldout")}
     assert folders and folders <= set(HELD_OUT), folders - set(HELD_OUT)
+
+
+def test_two_writers_adopting_heads_into_one_folder_never_collide(tmp_path):
+    """Two builds (or an app start and a build) may copy the shipped heads into one folder at once: each
+    writes under a temporary name of its own, so neither renames the other's file away (with one fixed
+    name, 2 x 200 copies failed about 70 times with FileNotFoundError)."""
+    import threading
+
+    from assistant.learning.training import adopt
+
+    source, target = tmp_path / "shipped", tmp_path / "index"
+    source.mkdir()
+    for name in ("heads-primary.npz", "heads-multilingual.npz", "learned.json"):
+        (source / name).write_bytes(name.encode() * 2000)
+    errors: list[BaseException] = []
+
+    def copy_many() -> None:
+        try:
+            for _ in range(200):
+                adopt(source, target)
+        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    writers = [threading.Thread(target=copy_many) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert errors == []
+    assert sorted(p.name for p in target.iterdir()) == ["heads-multilingual.npz", "heads-primary.npz", "learned.json"]
+    assert (target / "learned.json").read_bytes() == (source / "learned.json").read_bytes()

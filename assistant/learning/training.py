@@ -9,6 +9,7 @@ fits the heads on everything. Deterministic: fixed folds, no sampling.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -60,7 +61,7 @@ def situation_vectors(embedder, texts: Sequence[str], cache: Path | None = None)
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             ordered = sorted(set(keys))
-            tmp = cache.with_name(f".{cache.name}.tmp.npz")
+            tmp = _temporary(cache)
             np.savez(tmp, keys=np.array(ordered), vectors=np.stack([known[k] for k in ordered]).astype(np.float16))
             tmp.replace(cache)
     return np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)
@@ -226,6 +227,16 @@ def adopt(source: Path, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     names = sorted(p.name for p in source.glob("heads-*.npz")) + ["learned.json"]  # the json last: the commit point
     for name in names:
-        tmp = directory / f".{name}.tmp"
+        tmp = _temporary(directory / name)
         shutil.copyfile(source / name, tmp)
         tmp.replace(directory / name)
+
+
+def _temporary(path: Path) -> Path:
+    """A temporary name beside ``path`` that no other writer uses (two builds or an app start and a build
+    may write the same folder at once: with one fixed name, one renamed the other's file away)."""
+    import tempfile
+
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp" + path.suffix)
+    os.close(handle)
+    return Path(name)
