@@ -48,11 +48,6 @@ def situation(rng: random.Random, n: int) -> str:
     return f"{rng.choice(SUBJECTS)} {rng.choice(DEEDS)}, {rng.choice(NEEDS)} {MARKER}{n}"
 
 
-# The warm-up's one situation: after its first answer the models' query cache answers it, so the warm-up fills
-# the app's session store (each search leaves a session, as a varied one does) at a fraction of the CPU.
-# What is measured afterwards is varied (situation()).
-WARM_UP_SITUATION = f"my husband hit me, where can I get help {MARKER}"
-
 
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -167,9 +162,8 @@ async def load(url: str, pid: int, seconds: float, warm_up: float = 3.0, warm_up
         async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT, transport=transport) as client:
             while not over():
                 began = time.monotonic()
-                text = situation(rng, next(counter)) if "from" in window else WARM_UP_SITUATION
                 try:
-                    result = await one_search(client, text)
+                    result = await one_search(client, situation(rng, next(counter)))
                     if not result["results"]:
                         run.empty += 1
                 except Exception as error:  # noqa: BLE001 - every failure is counted and shown
