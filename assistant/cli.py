@@ -198,11 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "build":
-            from assistant.index.store import building
-
-            with building(settings.index_dir):  # another build of this folder finishes first
-                searcher = open_searcher(settings, say=_say, force=args.force, show_progress=True,
-                                         warm_detector=False)
+            searcher = open_searcher(settings, say=_say, force=args.force, show_progress=True, warm_detector=False)
             if searcher.index.manifest.corpus_fingerprint != fingerprint(corpus_files(settings.corpus_dir)):
                 # The corpus did not parse, and the previous index was kept for serving: a build failed.
                 _say(f"error: the index in {settings.index_dir} was not rebuilt; fix the corpus file named above.")

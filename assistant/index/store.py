@@ -32,7 +32,6 @@ from assistant.types import Organisation, Passage
 
 FORMAT_VERSION = 1
 MANIFEST, PASSAGES, VECTORS, LOCK = "manifest.json", "passages.json", "vectors.faiss", ".lock"
-BUILD_LOCK = ".build.lock"  # held by a whole `assistant build`: the indexes, the multilingual one and the heads
 # FAISS trusts the sizes written in a file; these caps make a crafted one fail instead of exhausting memory.
 # The limits are process-wide and not thread-safe in FAISS, so reads take turns.
 _FAISS_LOOP_LIMIT = 1 << 16
@@ -115,30 +114,6 @@ def _locked(directory: Path, exclusive: bool) -> Iterator[None]:
             return
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def building(directory: Path) -> Iterator[None]:
-    """One whole build of an index folder at a time; a second waits for the first to end, then builds.
-
-    ``build`` alone is safe beside another (it writes under unique names, under LOCK), but a build is more:
-    the multilingual index and the learned heads, which are copied in under fixed temporary names
-    (``learning.training.adopt``), so two builds at once could rename each other's files away and one
-    failed with FileNotFoundError. A folder that cannot hold the lock is not locked: the build then
-    names what is wrong with the folder itself.
-    """
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle = open(directory / BUILD_LOCK, "a+")
-    except OSError:
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
