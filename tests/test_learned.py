@@ -18,8 +18,16 @@ from assistant.learning.learned import (
     sigmoid_targets,
     train_neighbours,
 )
-from assistant.learning.situations import HELD_OUT, Situation, fingerprint, text_key, training_situations
-from assistant.learning.training import choose_thresholds, is_current, served_by, train
+from assistant.learning.situations import (
+    HELD_OUT,
+    Situation,
+    as_typed,
+    fingerprint,
+    text_key,
+    training_situations,
+    typed_copies,
+)
+from assistant.learning.training import choose_thresholds, folds_of, is_current, served_by, train, with_copies
 from assistant.taxonomy import DANGER_KINDS, NEED_KEYS
 
 ORGS = ("org-a", "org-b", "org-c")
@@ -86,6 +94,10 @@ def test_training_is_deterministic_and_retrains_when_a_label_changes(tmp_path, f
     second = train(spaces, ORGS, tmp_path / "b", situations, say=lambda _: None)
     for name, array in first.heads["primary"].arrays().items():
         assert np.array_equal(array, second.heads["primary"].arrays()[name]), name
+    again = train(spaces, ORGS, tmp_path / "b", situations, say=lambda _: None)  # vectors from the cache now
+    assert list((tmp_path / "b").glob("vectors-*.npz"))
+    for name, array in first.heads["primary"].arrays().items():
+        assert np.array_equal(array, again.heads["primary"].arrays()[name]), name
     loaded = Learned.load(tmp_path / "a")
     vector = fake_embedder.embed(["org-b situation number 1 words"])
     assert ORGS[int(np.argmax(loaded.heads["primary"].organisations(vector)))] == "org-b"
@@ -138,6 +150,47 @@ def test_the_danger_threshold_keeps_each_served_languages_recall():
     pooled = choose_thresholds(probabilities, situations, served_by("primary", ["primary"], situations))
     assert pooled["danger"] <= lithuanian["danger"]  # every language served: the lowest of all still counts
     assert served_by("primary", ["primary", "multilingual"], situations).sum() == 100  # English only
+
+
+def test_other_languages_are_also_learned_as_people_type_them_in_latin_letters():
+    assert as_typed("Vyras mane muša, padėkit", "lt") == "Vyras mane musa, padekit"
+    assert as_typed("Mąż zabrał mi paszport, Łódź", "pl") == "Maz zabral mi paszport, Lodz"
+    assert as_typed("Муж меня бьёт, ПОМОГИТЕ", "ru") == "Muzh menya bet, POMOGITE"
+    assert as_typed("Чоловік погрожує, я боюся", "uk") == "Cholovik pogrozhuye, ya boyusya"
+    assert as_typed("my husband hits me, café", "en") == "my husband hits me, café"  # a language not listed
+    written = [Situation("a", "Vyras mane muša", "w1", "lt", "victim_short", "domestic_violence", ("woman",),
+                         {"org-a": 2}, True, "attack_now"),
+               Situation("b", "vyras mane musa", "w1", "lt", grades={"org-a": 2}),  # already typed so: no copy
+               Situation("c", "my husband hits me", "w2", "en", grades={"org-a": 2})]
+    [copy] = typed_copies(written)
+    assert copy.text == "Vyras mane musa" and copy.variant == "latin" and copy.id == "a~latin"
+    assert (copy.source, copy.language, copy.needs, copy.grades, copy.urgent, copy.danger_kind) == \
+        ("w1", "lt", ("woman",), {"org-a": 2}, True, "attack_now")
+    assert with_copies("multilingual", written) == written + [copy] and with_copies("primary", written) == written
+    # A copy stays in its original's cross-validation fold, by source and by id alike.
+    by_source = [Situation(f"{src}{i}", "Muša", src, "lt") for src in "pqrs" for i in range(3)]
+    for lines in (by_source, [Situation(f"x{i}", "Muša", "one", "lt") for i in range(30)]):
+        both = lines + typed_copies(lines)
+        folds = folds_of(both)
+        assert (folds[:len(lines)] == folds[len(lines):]).all() and len(set(folds)) > 1
+
+
+def test_thresholds_are_read_on_the_lines_as_written_not_on_their_copies():
+    """Copies typed in Latin letters read lower danger probabilities; they must not pull the threshold down."""
+    situations, danger = [], []
+    for i in range(100):
+        urgent = i < 40
+        original = Situation(f"lt{i}", "Muša", "danger_set", "lt", category="cat", needs=(), grades={"org-a": 2},
+                             urgent=urgent)
+        situations.append(original)
+        danger.append((0.6 if urgent else 0.1) + (i % 40) * 0.001)
+    copies = typed_copies(situations)
+    probabilities = {"danger": np.array(danger + [p / 10 for p in danger]), "needs": np.zeros((200, len(NEED_KEYS))),
+                     "out_of_scope": np.zeros(200)}
+    served = served_by("multilingual", ["primary", "multilingual"], situations + copies)
+    alone = choose_thresholds({k: v[:100] for k, v in probabilities.items()}, situations, served[:100])
+    with_them = choose_thresholds(probabilities, situations + copies, served)
+    assert with_them["danger"] == alone["danger"] > 0.5
 
 
 def test_sigmoid_targets_mask_what_was_not_labelled():
