@@ -180,6 +180,13 @@ def test_the_api_answer_carries_urgent(handlers):
     assert handlers.search("legal aid")["urgent"] is False
 
 
+def test_the_api_answer_says_whether_the_crisis_line_is_offered(handlers):
+    assert handlers.search("i want to kill myself")["urgent_crisis_line"] is True
+    attacked = handlers.search("he is hitting me right now")
+    assert attacked["urgent"] is True and attacked["urgent_crisis_line"] is False
+    assert handlers.search("legal aid")["urgent_crisis_line"] is False
+
+
 def test_evaluator_runs_the_suite_or_says_it_is_not_available(handlers, monkeypatch):
     figure, table, breakdown, _, danger, _ = handlers.evaluate("bundled-test")
     assert "<img" in figure and "held out from the rules, trained on by learned" in figure
