@@ -162,7 +162,7 @@ def _evaluate(searcher, args) -> int:
         comparison = danger_comparison(searcher, items)
         extra["danger"] = {**comparison["systems"]["combined"], "by_system": comparison["systems"],
                            "by_language": comparison["by_language"], "by_kind": comparison["by_kind"],
-                           "misses": comparison["misses"]}
+                           "crisis_line": comparison["crisis_line"], "misses": comparison["misses"]}
         extra["danger_table"] = danger_markdown(comparison)
     print(result.table_markdown())
     print()
@@ -172,7 +172,7 @@ def _evaluate(searcher, args) -> int:
             print("danger now (recall / precision):\n" + value)
             continue
         shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in value.items()
-                 if k not in ("misses", "by_system", "by_language", "by_kind")}
+                 if k not in ("misses", "by_system", "by_language", "by_kind", "crisis_line")}  # in the table
         print(f"{key}: {json.dumps(shown)}")
     path = write_report(result, Path(args.out), manifest=searcher.index.manifest, extra=extra)
     _say(f"Report written to {path} (runs in TREC format, metrics.png and summary.json beside it).")

@@ -74,4 +74,5 @@ class Answer:
     urgent: bool = False  # danger to life right now, or thoughts of suicide or self-harm (assistant.safety.danger)
     urgent_reason: str | None = None
     urgent_kind: str | None = None  # the kind of danger (assistant.taxonomy.DANGER_KINDS), for the banner's advice
+    urgent_crisis_line: bool = False  # the banner offers the corpus's crisis line (assistant.safety.danger.Danger.crisis)
     needs: tuple[str, ...] = field(default=())  # the taxonomy's keys of what was understood (assistant.taxonomy)

@@ -78,3 +78,45 @@ def test_bundled_set_is_complete_and_split_in_halves():
     assert len(load_queries(EVALDATA / "out_of_scope.jsonl")) >= 20
     for line in (EVALDATA / "danger.jsonl").read_text().splitlines():
         assert isinstance(json.loads(line)["urgent"], bool)
+
+
+class ReadingSearcher:
+    """A searcher whose learned heads read each labelled line as the test says: P(danger now) against a cut-off
+    of 0.5, the most likely kind and P(suicide) + P(self-harm). Pure logic, no model."""
+
+    spaces = {"primary": None}
+
+    def __init__(self, reads: dict[str, tuple[float, str, float]]):
+        self.reads = reads
+
+    def space_for(self, language: str):
+        return None
+
+    def understand(self, text: str, space) -> tuple[None, dict]:
+        danger, kind, share = self.reads[text]
+        return None, {"danger": danger, "danger_threshold": 0.5, "danger_kind": kind, "crisis_share": share}
+
+
+def test_the_danger_report_says_how_often_the_crisis_line_is_offered(tmp_path: Path):
+    from assistant.evaluation.metrics import danger_comparison, danger_markdown
+
+    lines = [  # (text, labelled urgent, labelled kind, the heads' reading)
+        ("the first line", True, "suicide", (0.9, "threat_to_kill", 0.45)),  # offered on the share
+        ("the second line", True, "suicide", (0.9, "attack_now", 0.1)),  # missed
+        ("i cut my arms again tonight", True, "self_harm", (0.2, "attack_now", 0.0)),  # the rules name it
+        ("the third line", True, "attack_now", (0.9, "attack_now", 0.05)),
+        ("the fourth line", True, "threat_to_kill", (0.9, "threat_to_kill", 0.3)),  # offered beside 112
+        ("the fifth line", False, None, (0.1, "suicide", 0.9)),  # not urgent: counted in neither
+    ]
+    path = tmp_path / "danger.jsonl"
+    path.write_text("\n".join(json.dumps({"_id": f"d{i}", "text": t, "urgent": u, "kind": k})
+                              for i, (t, u, k, _) in enumerate(lines)), encoding="utf-8")
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    comparison = danger_comparison(ReadingSearcher({t: read for t, _, _, read in lines}), items)
+    reach = comparison["crisis_line"]
+    assert reach["suicide_or_self_harm"] == {"n": 3, "offered": 2, "share": pytest.approx(2 / 3)}
+    assert reach["other_urgent"] == {"n": 2, "offered": 1, "share": pytest.approx(1 / 2)}
+    table = danger_markdown(comparison)
+    assert ("Crisis line offered (combined): 0.667 (2 of 3) of the urgent lines labelled suicide or self-harm; "
+            "0.500 (1 of 2) of the other urgent lines.") in table
+    assert table.startswith("| system | all |") and comparison["systems"]["combined"]["tp"] == 5  # the rest as before

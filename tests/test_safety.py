@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from assistant.corpus.parse import load_corpus
-from assistant.safety.danger import Danger, crisis_line, danger_metrics, detect_danger, normalise
+from assistant.safety.danger import (
+    CRISIS_SHARE,
+    KIND_REASONS,
+    Danger,
+    assess_danger,
+    crisis_line,
+    danger_metrics,
+    detect_danger,
+    normalise,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DANGER_SET = ROOT / "assistant" / "evaldata" / "danger.jsonl"
@@ -183,3 +192,34 @@ def test_detector_floor_on_the_labelled_set():
     assert metrics["tp"] + metrics["fn"] >= 30
     assert metrics["recall"] >= 0.97, metrics["misses"]
     assert metrics["precision"] >= 0.90, metrics["misses"]
+
+
+CALM = "I need someone to talk to"  # no rule fires: what the learned detector reads decides
+
+
+def test_the_crisis_line_is_offered_when_the_learned_detector_finds_suicide_likely_behind_another_kind():
+    """A suicidal person whose words the kind head reads first as a threat to kill still gets the crisis line;
+    the kinds, and so the banner's sentence and "We understood", stay the head's own."""
+    danger = assess_danger(CALM, 0.9, 0.5, "threat_to_kill", crisis_share=CRISIS_SHARE)
+    assert danger.urgent and danger.crisis
+    assert danger.kinds == ("threat_to_kill",) and danger.kind == "threat_to_kill"
+    assert danger.reason == KIND_REASONS["threat_to_kill"]
+    assert not {"suicide", "self_harm"} & set(danger.kinds)  # weaker evidence names no suicide
+    child = assess_danger(CALM, 0.9, 0.5, "child_danger", crisis_share=0.6)
+    assert child.kind == "child_danger" and child.crisis  # a child at risk of suicide
+
+
+def test_the_crisis_line_is_not_offered_below_the_share_nor_when_the_learned_detector_is_calm():
+    below = assess_danger(CALM, 0.9, 0.5, "attack_now", crisis_share=CRISIS_SHARE - 0.01)
+    assert below.urgent and below.kinds == ("attack_now",) and not below.crisis
+    calm = assess_danger(CALM, 0.3, 0.5, "suicide", crisis_share=0.95)  # under the danger cut-off
+    assert calm == Danger(False) and not calm.crisis
+
+
+def test_suicide_or_self_harm_among_the_kinds_always_offers_the_crisis_line():
+    assert detect_danger("i want to kill myself").crisis and detect_danger("i cut my arms again tonight").crisis
+    assert not detect_danger("he is hitting me right now").crisis
+    by_rules = assess_danger("i want to kill myself", 0.1, 0.5, "attack_now", crisis_share=0.0)  # rules alone
+    assert by_rules.kinds == ("suicide",) and by_rules.crisis
+    both = assess_danger("he is hitting me right now", 0.9, 0.5, "self_harm", crisis_share=0.0)
+    assert both.kind == "attack_now" and both.kinds == ("attack_now", "self_harm") and both.crisis

@@ -97,6 +97,39 @@ def test_thoughts_of_suicide_read_by_the_safety_check_are_a_need_for_suicide_pre
     assert suicide not in fake_searcher.search("he hit me").understood
 
 
+def learned_reading(searcher: Searcher, monkeypatch, danger_kind: str, crisis_share: float) -> Searcher:
+    """The searcher on the learned road with its heads' reading of any situation fixed: danger now (0.9 against a
+    cut-off of 0.5), ``danger_kind`` most likely and P(suicide) + P(self-harm) ``crisis_share``; no need found."""
+    from types import SimpleNamespace
+
+    from assistant.taxonomy import NEED_KEYS
+
+    n, needs = len(searcher.index.corpus.organisations), len(NEED_KEYS)
+    heads = SimpleNamespace(organisations=SimpleNamespace(labels=()), needs=SimpleNamespace(labels=NEED_KEYS))
+    learned = Searcher(searcher.index, searcher.embedder, searcher.settings, learned=SimpleNamespace(
+        heads={"primary": heads}))
+    read = {"organisations": np.zeros(n), "neighbours": np.zeros(n), "needs": np.zeros(needs),
+            "need_thresholds": np.full(needs, 0.5), "out_of_scope": 0.0, "out_of_scope_threshold": 0.5,
+            "danger": 0.9, "danger_threshold": 0.5, "danger_kind": danger_kind, "crisis_share": crisis_share,
+            "language": "en"}
+    monkeypatch.setattr(learned, "understand", lambda text, space: (space.embedder.embed([text])[0], read))
+    return learned
+
+
+def test_the_learned_road_offers_the_crisis_line_without_naming_suicide(fake_searcher, monkeypatch):
+    """Suicide likely but a threat to kill read first: the answer offers the crisis line (and says so in JSON),
+    while its kind and "We understood" stay what the detector named."""
+    from assistant.web.render import answer_json
+
+    answer = learned_reading(fake_searcher, monkeypatch, "threat_to_kill", 0.45).search("I need someone to talk to")
+    assert answer.urgent and answer.urgent_kind == "threat_to_kill" and answer.urgent_crisis_line
+    assert BY_KEY["suicide"].label() not in answer.understood and "suicide" not in answer.needs
+    assert answer_json(answer)["urgent_crisis_line"] is True
+    unlikely = learned_reading(fake_searcher, monkeypatch, "threat_to_kill", 0.1).search("I need someone to talk to")
+    assert unlikely.urgent and unlikely.urgent_kind == "threat_to_kill" and not unlikely.urgent_crisis_line
+    assert answer_json(unlikely)["urgent_crisis_line"] is False
+
+
 def test_bm25_leaves_out_organisations_that_share_no_word(fake_searcher):
     """The lexical baseline returns only organisations with a passage sharing a word with the situation,
     best first, each one's evidence best match first."""

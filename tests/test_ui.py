@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from assistant.config import Settings
+from assistant.corpus.parse import load_corpus
 from assistant.index.store import load_or_build
 from assistant.retrieval.search import Searcher
+from assistant.safety.danger import crisis_line
+from assistant.types import Answer
+from assistant.web.cards import results_html, urgent_banner
+from assistant.web.strings import CATALOGUE, LANGUAGES, text
 from assistant.web.texts import SORRY
 from assistant.web.ui import EVALUATION_MISSING, Handlers, build_blocks, build_evaluator
 
@@ -101,6 +108,46 @@ def test_an_urgent_situation_puts_the_banner_first(handlers):
     assert "urgent-banner" not in calm
 
 
+LINE = crisis_line(load_corpus(ROOT / "corpus"))  # the corpus's own crisis line, never one made up here
+CRISIS_TEL = 'href="tel:+37080066366"'
+
+
+def tels(banner: str) -> list[str]:
+    return re.findall(r'href="tel:([^"]+)"', banner)
+
+
+def lead(key: str, language: str = "en", **values: str) -> str:
+    """A catalogue string as the banner shows it, up to its first number."""
+    return html.escape(re.split(r"\{(?:emergency|phone)\}", CATALOGUE[language][key])[0].format(**values))
+
+
+@pytest.mark.parametrize("kind", ["attack_now", "threat_to_kill", "captive", None])
+def test_the_banner_offers_the_crisis_line_for_any_kind_when_suicide_is_likely(kind):
+    banner = urgent_banner(kind, LINE, "en", crisis=True)
+    assert tels(banner)[0] == "112" and CRISIS_TEL in banner
+    assert banner.index("<li>" + lead("call_emergency")) < banner.index(CRISIS_TEL)  # 112 first, then the line
+    assert html.escape(text(f"kind_{kind}" if kind else "kind_other", "en")) in banner  # the kind's own sentence
+    assert "Klaipeda Social and Psychological Support Centre" in banner and "has taken something" not in banner
+    assert CRISIS_TEL not in urgent_banner(kind, LINE, "en")  # not offered: 112 alone, as before
+
+
+def test_a_child_at_risk_of_suicide_sees_the_crisis_line_after_the_child_words():
+    banner = urgent_banner("child_danger", LINE, "en", crisis=True)
+    assert tels(banner)[0] == "112" and banner.index(lead("child_words")) < banner.index(CRISIS_TEL)
+    assert lead("banner_title_child") in banner
+    assert CRISIS_TEL not in urgent_banner("child_danger", LINE, "en", crisis=False)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_offered_crisis_line_speaks_the_answers_language(language):
+    answer = Answer(query="...", language=language, urgent=True, urgent_kind="threat_to_kill", urgent_crisis_line=True)
+    page = results_html(answer, {}, line=LINE)
+    line = lead("crisis_line", language, organisation=LINE.organisation)
+    assert page.startswith('<section class="urgent-banner"') and line in page and CRISIS_TEL in page
+    calm = results_html(replace(answer, urgent_crisis_line=False), {}, line=LINE)
+    assert "urgent-banner" in calm and CRISIS_TEL not in calm
+
+
 def test_filters_narrow_the_results(handlers):
     text = "I need help and someone to talk to"
     everything, _ = handlers.find_help(text, [], [])
@@ -178,6 +225,13 @@ def test_the_api_answer_carries_urgent(handlers):
     assert data["urgent_reason"] == KIND_REASONS["suicide"]
     assert data["results"] and {"query", "message", "truncated", "results"} <= set(data)
     assert handlers.search("legal aid")["urgent"] is False
+
+
+def test_the_api_answer_says_whether_the_crisis_line_is_offered(handlers):
+    assert handlers.search("i want to kill myself")["urgent_crisis_line"] is True
+    attacked = handlers.search("he is hitting me right now")
+    assert attacked["urgent"] is True and attacked["urgent_crisis_line"] is False
+    assert handlers.search("legal aid")["urgent_crisis_line"] is False
 
 
 def test_evaluator_runs_the_suite_or_says_it_is_not_available(handlers, monkeypatch):

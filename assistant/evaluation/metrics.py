@@ -271,9 +271,10 @@ def run_suite(searcher, modes: list[str] | None = None, queries: list[JudgedQuer
 def danger_comparison(searcher, items: list[dict]) -> dict:
     """The danger detector on labelled lines (``{"text", "urgent", "kind", "language"}``): the rules alone,
     the learned detector alone and both together (what the search uses), overall, per language and per
-    kind, with every miss and false alarm of the combination."""
+    kind, with every miss and false alarm of the combination, and how often the combination offers the
+    crisis line (``crisis_line_reach``)."""
     from assistant.retrieval.language import detect_language
-    from assistant.safety.danger import detect_danger
+    from assistant.safety.danger import assess_danger, detect_danger
 
     rows = []
     for item in items:
@@ -283,9 +284,12 @@ def danger_comparison(searcher, items: list[dict]) -> dict:
         _, read = searcher.understand(text, space)
         learned = read["danger"] >= read["danger_threshold"]
         rules = detect_danger(text).urgent
+        crisis = assess_danger(text, read["danger"], read["danger_threshold"], read["danger_kind"],
+                               read["crisis_share"]).crisis
         rows.append({"id": item.get("_id"), "text": text, "language": language, "kind": item.get("kind"),
                      "urgent": bool(item["urgent"]), "rules": rules, "learned": learned,
-                     "combined": rules or learned, "learned_kind": read["danger_kind"] if learned else None})
+                     "combined": rules or learned, "learned_kind": read["danger_kind"] if learned else None,
+                     "crisis": crisis})
 
     def scores(subset: list[dict], system: str) -> dict:
         tp = sum(r[system] and r["urgent"] for r in subset)
@@ -302,7 +306,23 @@ def danger_comparison(searcher, items: list[dict]) -> dict:
         out["by_kind"][system] = {kind: scores([r for r in rows if r["kind"] == kind], system)
                                   for kind in sorted({r["kind"] for r in rows if r["kind"]})}
     out["misses"] = [r for r in rows if r["urgent"] != r["combined"]]
+    out["crisis_line"] = crisis_line_reach(rows)
     return out
+
+
+def crisis_line_reach(rows: list[dict]) -> dict:
+    """Of the urgent lines labelled suicide or self-harm, how many the combined detector offers the crisis line
+    (a miss leaves a suicidal person without it); of the other urgent lines with a kind, how many it offers it
+    beside 112 (the cheap error). ``rows``: ``danger_comparison``'s, each with ``urgent``, ``kind``, ``crisis``."""
+    from assistant.safety.danger import CRISIS_KINDS
+
+    def offered(subset: list[dict]) -> dict:
+        n, count = len(subset), sum(r["crisis"] for r in subset)
+        return {"n": n, "offered": count, "share": count / n if n else None}
+
+    urgent = [r for r in rows if r["urgent"] and r["kind"]]
+    return {"suicide_or_self_harm": offered([r for r in urgent if r["kind"] in CRISIS_KINDS]),
+            "other_urgent": offered([r for r in urgent if r["kind"] not in CRISIS_KINDS])}
 
 
 def danger_markdown(comparison: dict) -> str:
@@ -325,4 +345,15 @@ def danger_markdown(comparison: dict) -> str:
             s = comparison["by_kind"][system][kind]
             cells.append(f"{s['recall']:.2f}" if s["recall"] is not None else f"{s['fp']} false alarms")
         lines.append(f"| {kind} | {comparison['by_kind']['combined'][kind]['n']} | " + " | ".join(cells) + " |")
+    if "crisis_line" in comparison:
+        lines += ["", crisis_line_sentence(comparison["crisis_line"])]
     return "\n".join(lines)
+
+
+def crisis_line_sentence(reach: dict) -> str:
+    """``crisis_line_reach`` in one line of the report."""
+    def share(s: dict) -> str:
+        return "-" if s["share"] is None else f"{s['share']:.3f} ({s['offered']} of {s['n']})"
+
+    return (f"Crisis line offered (combined): {share(reach['suicide_or_self_harm'])} of the urgent lines labelled "
+            f"suicide or self-harm; {share(reach['other_urgent'])} of the other urgent lines.")

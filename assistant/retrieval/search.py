@@ -22,7 +22,7 @@ from assistant.retrieval.ranking import (
     best_first,
     organisation_scores,
 )
-from assistant.safety.danger import assess_danger, detect_danger
+from assistant.safety.danger import CRISIS_KINDS, assess_danger, detect_danger
 from assistant.taxonomy import BY_KEY, passage_needs
 from assistant.types import Answer, OrganisationResult, PassageHit
 
@@ -162,7 +162,7 @@ class Searcher:
         danger = detect_danger(checked.text)
         return Answer(query=checked.text, results=results, message=message, no_match=True, language=language,
                       truncated=checked.truncated, ranked=False, urgent=danger.urgent, urgent_reason=danger.reason,
-                      urgent_kind=danger.kind)
+                      urgent_kind=danger.kind, urgent_crisis_line=danger.crisis)
 
     def search(self, text: object, top_k: int | None = None, mode: str | None = None) -> Answer:
         """Rank the organisations for a situation.
@@ -206,7 +206,7 @@ class Searcher:
         return Answer(query=checked.text, results=results, message=TRUNCATED_NOTE if checked.truncated else None,
                       truncated=checked.truncated, language=language, understood=tuple(n.label() for n in understood),
                       needs=tuple(n.key for n in understood), urgent=danger.urgent, urgent_reason=danger.reason,
-                      urgent_kind=danger.kind)
+                      urgent_kind=danger.kind, urgent_crisis_line=danger.crisis)
 
     # --- The learned road (the default) --------------------------------------------------------------------
 
@@ -223,7 +223,8 @@ class Searcher:
         """The situation's vector in the space's index and what the learned heads read from it (from the
         vectors of every model the space reads): organisation probabilities and where the nearest labelled
         situations were sent (in corpus order; 0 for organisations the heads never saw), need probabilities, P(out of scope),
-        P(danger now) and the most likely kind of danger."""
+        P(danger now), the most likely kind of danger and P(suicide) + P(self-harm) (whether to offer the crisis
+        line when another kind comes first)."""
         heads = self.learned.heads[space.name]
         own, vector = space.features(text)
         columns = self._head_columns[space.name]
@@ -242,6 +243,8 @@ class Searcher:
                         "danger": float(heads.danger(vector)[0, 0]),
                         "danger_threshold": float(heads.danger.thresholds[0]),
                         "danger_kind": heads.danger_kind.labels[int(np.argmax(kinds))],
+                        "crisis_share": float(sum(p for label, p in zip(heads.danger_kind.labels, kinds)
+                                                  if label in CRISIS_KINDS)),
                         "language": heads.language.labels[int(np.argmax(heads.language(vector)[0]))]}
 
     def _learned_answer(self, checked, language: str, sure: float, space: Space, top_k: int | None) -> Answer:
@@ -251,8 +254,10 @@ class Searcher:
         passage_scores = self._scores_for(space.index, vector)
         evidence = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=True)
         scores = read["organisations"] + NEIGHBOUR_WEIGHT * read["neighbours"] + EVIDENCE_WEIGHT * evidence
-        danger = assess_danger(checked.text, read["danger"], read["danger_threshold"], read["danger_kind"])
-        # "Thoughts of suicide" is said exactly when the danger detector says so, and the banner with it.
+        danger = assess_danger(checked.text, read["danger"], read["danger_threshold"], read["danger_kind"],
+                               read["crisis_share"])
+        # "Thoughts of suicide" is said exactly when the danger detector names suicide or self-harm among its kinds;
+        # the banner's crisis line is offered on weaker evidence too (Danger.crisis), which names nothing.
         suicidal = bool({"suicide", "self_harm"} & set(danger.kinds))
         found = [BY_KEY[key] for key, p, t in zip(self.learned.heads[space.name].needs.labels, read["needs"],
                                                   read["need_thresholds"]) if p >= t and key != "suicide"]
@@ -266,7 +271,8 @@ class Searcher:
                                               (TRUNCATED_NOTE, checked.truncated)) if on) or None,
             truncated=checked.truncated, no_match=nothing_fits, language=language,
             understood=tuple(n.label() for n in found), needs=tuple(n.key for n in found),
-            urgent=danger.urgent, urgent_reason=danger.reason, urgent_kind=danger.kind)
+            urgent=danger.urgent, urgent_reason=danger.reason, urgent_kind=danger.kind,
+            urgent_crisis_line=danger.crisis)
 
     def _results(self, order: np.ndarray, scores: np.ndarray, passage_scores: np.ndarray,
                  found_keys: set[str]) -> tuple[OrganisationResult, ...]:

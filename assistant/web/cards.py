@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from assistant.corpus.facets import Tags, passes
 from assistant.corpus.phones import EMERGENCY_NUMBER, tel_link
-from assistant.safety.danger import CrisisLine, detect_danger
+from assistant.safety.danger import CRISIS_KINDS, CrisisLine, detect_danger
 from assistant.taxonomy import BY_KEY
 from assistant.types import Answer, Organisation, Passage
 from assistant.web.referral import Referral
@@ -29,11 +29,13 @@ def _tel(phone: str, region: str | None = None) -> str:
     return tel_link(phone, region)
 
 
-def urgent_banner(kind: str | None, line: CrisisLine | None, language: str = "en") -> str:
+def urgent_banner(kind: str | None, line: CrisisLine | None, language: str = "en", crisis: bool = False) -> str:
     """The calm banner shown above everything else when a situation sounds urgent, in the answer's language.
 
-    112 first; for suicide or self-harm the corpus's crisis line too; for a child in danger, short
-    sentences a child can follow (and a line for the adult who may be reading).
+    112 first; for a child in danger, short sentences a child can follow (and a line for the adult who may be
+    reading). The corpus's crisis line is listed for suicide or self-harm, and for any other kind when ``crisis``
+    (the detector finds suicide or self-harm likely, ``Danger.crisis``): then after the kind's own 112 advice,
+    since a suicidal person whose words read first as a threat, or a child at risk of suicide, needs it too.
     """
     t = lambda key, **v: _e(text(key, language, **v))  # noqa: E731
     emergency = f"<strong>{_tel(EMERGENCY_NUMBER)}</strong>"
@@ -41,22 +43,28 @@ def urgent_banner(kind: str | None, line: CrisisLine | None, language: str = "en
     title = text("banner_title_child" if child else "banner_title", language, emergency="\x00")
     title = _e(title).replace("\x00", _tel(EMERGENCY_NUMBER))
     reason = t(f"kind_{kind}" if kind and f"kind_{kind}" in CATALOGUE["en"] else "kind_other")
-    items = []
+    offered = _crisis_item(line, language) if crisis or kind in CRISIS_KINDS else ""
     if child:
-        items.append(f"<li>{t('child_words', emergency=chr(0)).replace(chr(0), emergency)}</li>")
-    elif kind in ("suicide", "self_harm"):
-        if line is not None:
-            crisis = t("crisis_line", organisation=line.organisation, phone=chr(0)).replace(
-                chr(0), f"<strong>{_tel(line.phone, line.country_code)}</strong>")
-            items.append(f'<li>{crisis} <span class="source">{t("their_page_says", passage=line.passage)}</span></li>')
-        items.append(f"<li>{t('call_emergency_suicide', emergency=chr(0)).replace(chr(0), emergency)}</li>")
+        items = [f"<li>{t('child_words', emergency=chr(0)).replace(chr(0), emergency)}</li>", offered]
+    elif kind in CRISIS_KINDS:
+        items = [offered, f"<li>{t('call_emergency_suicide', emergency=chr(0)).replace(chr(0), emergency)}</li>"]
     else:
-        items.append(f"<li>{t('call_emergency', emergency=chr(0)).replace(chr(0), emergency)}</li>")
+        items = [f"<li>{t('call_emergency', emergency=chr(0)).replace(chr(0), emergency)}</li>", offered]
     return (
         f'<section class="urgent-banner" role="alert" aria-labelledby="urgent-title" data-kind="{_e(kind or "")}" '
         f'lang="{_e(language)}"><h2 id="urgent-title">{title}</h2>'
         f"<p>{reason} {t('not_alone')}</p><ul>{''.join(items)}</ul><p>{t('when_ready')}</p></section>"
     )
+
+
+def _crisis_item(line: CrisisLine | None, language: str) -> str:
+    """The corpus's crisis line as a list item, with what its page says; nothing when the corpus has none."""
+    if line is None:
+        return ""
+    phone = f"<strong>{_tel(line.phone, line.country_code)}</strong>"
+    crisis = _e(text("crisis_line", language, organisation=line.organisation, phone="\x00")).replace("\x00", phone)
+    source = _e(text("their_page_says", language, passage=line.passage))
+    return f'<li>{crisis} <span class="source">{source}</span></li>'
 
 
 def tag_list(tags: Tags | None, language: str = "en") -> str:
@@ -76,9 +84,11 @@ def results_html(answer: Answer, tags: dict[str, Tags], groups: Iterable[str] = 
     language = answer_language(answer.language, interface)
     groups, services = list(groups or ()), list(services or ())
     kept = tuple(r for r in answer.results if passes(tags.get(r.organisation.id, Tags((), ())), groups, services))
-    # A searcher without the learned layer names no kind; the rules' own reading of the words then does.
-    kind = answer.urgent_kind or (detect_danger(answer.query).kind if answer.urgent else None)
-    banner = urgent_banner(kind, line, language) if answer.urgent else ""
+    # An urgent answer that names no kind (built without the danger detector): the rules' reading of the words does.
+    read = detect_danger(answer.query) if answer.urgent and not answer.urgent_kind else None
+    kind = read.kind if read else answer.urgent_kind
+    crisis = answer.urgent_crisis_line or bool(read and read.crisis)
+    banner = urgent_banner(kind, line, language, crisis) if answer.urgent else ""
     body = answer_html(replace(answer, results=kept), evidence, language)
     if answer.results and not kept:
         body += f'<p class="notice" role="status">{_e(text("filtered_none", language))}</p>'

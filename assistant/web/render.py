@@ -70,6 +70,7 @@ def answer_json(answer: Answer, query_id: Any = None, evidence: int | None = Non
         "urgent": answer.urgent,
         "urgent_reason": answer.urgent_reason,
         "urgent_kind": answer.urgent_kind,
+        "urgent_crisis_line": answer.urgent_crisis_line,
         "understood": list(answer.understood),
         "needs": list(answer.needs),
         "ranked": answer.ranked,
