@@ -34,6 +34,7 @@ from assistant.learning.training import (  # noqa: E402
     neighbours_from,
     served_by,
     train_heads,
+    with_copies,
 )
 from assistant.retrieval.search import LEARNED_DIR, open_searcher  # noqa: E402
 from assistant.taxonomy import DANGER_KINDS, NEED_KEYS  # noqa: E402
@@ -41,9 +42,10 @@ from benchmarks.common import write_results  # noqa: E402
 
 
 def pooled(probabilities: dict, situations: list, served: np.ndarray) -> dict:
-    """The policy before: one danger threshold over every danger-set line of every language."""
+    """The policy before: one danger threshold over every danger-set line (as written) of every language."""
     chosen = choose_thresholds(probabilities, situations, served)
-    focused = np.array([s.source.startswith("danger") and s.urgent is not None for s in situations])
+    focused = np.array([s.source.startswith("danger") and s.urgent is not None and s.variant is None
+                        for s in situations])
     urgent = np.array([bool(s.urgent) for s in situations])
     chosen["danger"] = recall_threshold(probabilities["danger"][focused], urgent[focused], DANGER_RECALL)
     return chosen
@@ -70,21 +72,26 @@ def main() -> int:
                  for policy in ("pooled", "per language")}
     names = list(searcher.spaces)
     for name, space in searcher.spaces.items():
-        vectors = features(space.readers, [s.text for s in situations], settings.index_dir / LEARNED_DIR)
-        served = served_by(name, names, situations)
+        # As the build: the multilingual heads also learn the typed copies (training.with_copies), which follow
+        # their originals' folds and come after them; only the lines as written are decided and scored here.
+        these = with_copies(name, situations)
+        own_folds = folds_of(these)
+        vectors = features(space.readers, [s.text for s in these], settings.index_dir / LEARNED_DIR)
+        served = served_by(name, names, these)
         near = neighbours_from(name, served)
-        full = train_heads(name, vectors, situations, organisations, NEED_KEYS, DANGER_KINDS, only_sigmoids=True,
+        full = train_heads(name, vectors, these, organisations, NEED_KEYS, DANGER_KINDS, only_sigmoids=True,
                            neighbours_from=near)
-        probabilities = cross_validated(name, vectors, situations, organisations, folds, start=full,
+        probabilities = cross_validated(name, vectors, these, organisations, own_folds, start=full,
                                         neighbours_from=near)
-        for fold in np.unique(folds):
-            test, rest = (folds == fold) & served, folds != fold
-            others = [situations[i] for i in np.flatnonzero(rest)]
+        for fold in np.unique(own_folds):
+            test, rest = ((own_folds == fold) & served)[:len(situations)], own_folds != fold
+            others = [these[i] for i in np.flatnonzero(rest)]
             chosen_on = {k: v[rest] for k, v in probabilities.items()}
             for policy, choose in (("pooled", pooled), ("per language", choose_thresholds)):
                 chosen = choose(chosen_on, others, served[rest])
-                decisions[policy]["danger"][test] = probabilities["danger"][test] >= chosen["danger"]
-                decisions[policy]["nothing_fits"][test] = probabilities["out_of_scope"][test] >= chosen["out_of_scope"]
+                decisions[policy]["danger"][test] = probabilities["danger"][:len(situations)][test] >= chosen["danger"]
+                decisions[policy]["nothing_fits"][test] = \
+                    probabilities["out_of_scope"][:len(situations)][test] >= chosen["out_of_scope"]
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
     report: dict = {"situations": len(situations), "folds": int(len(np.unique(folds))), "rows": []}
     print(f"{'policy':14} {'lang':5} {'danger recall':>13} {'precision':>9} {'urgent':>6}   "

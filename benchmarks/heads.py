@@ -3,7 +3,8 @@
     python benchmarks/heads.py [--folds 5] [--no-mlp]
 
 Grouped cross-validation (folds are whole source files: every situation is predicted without any line from
-its own writer), on the training situations only (the held-out sets are never read). For each reader,
+its own writer), on the training situations only (the held-out sets are never read); the multilingual
+readers also learn the typed copies of the training folds' lines, as the build's heads do. For each reader,
 Success@1 and nDCG@3 of the organisation ranking, English (the [MiniLM; e5] vectors) and other languages
 (e5) apart, each with the passages' soft evidence added at EVIDENCE_WEIGHT as the search does. Writes
 benchmarks/results/heads-<time>.json. The MLP (PyTorch, one hidden layer) is measured, not served.
@@ -25,7 +26,7 @@ from learning import ranking_metrics  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
 from assistant.learning.learned import GRADE_WEIGHT, C, train_neighbours, train_organisations  # noqa: E402
-from assistant.learning.situations import training_situations  # noqa: E402
+from assistant.learning.situations import training_situations, typed_copies  # noqa: E402
 from assistant.retrieval.ranking import EVIDENCE_WEIGHT  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
 from benchmarks.common import situation_features, write_results  # noqa: E402
@@ -65,7 +66,11 @@ def main() -> int:
     settings = Settings.from_env()
     searcher = open_searcher(settings)
     organisations = tuple(o.id for o in searcher.index.corpus.organisations)
-    situations = training_situations()
+    written = training_situations()
+    # As the build: the multilingual heads also learn the typed copies (training.with_copies), trained on
+    # with their originals' folds, never scored; the English heads the lines as written only.
+    copies = typed_copies(written)
+    situations = written + copies
     sources = np.array([s.source for s in situations])
     english = np.array([s.language == "en" for s in situations])
     judged = np.array([s.grades is not None and s.in_scope is True for s in situations])
@@ -80,10 +85,13 @@ def main() -> int:
     targets /= np.maximum(targets.sum(axis=1, keepdims=True), 1e-9)
     readers = ["linear", "neighbours"] + ([] if args.no_mlp else ["mlp"])
     out = {r: np.zeros((len(situations), len(organisations))) for r in readers}
-    for fold, (train, test) in enumerate(GroupKFold(args.folds).split(np.zeros(len(situations)), groups=sources)):
+    is_copy = np.arange(len(situations)) >= len(written)
+    n = len(written)  # folds split the lines as written (the same folds with or without copies); copies follow
+    for fold, (train, test) in enumerate(GroupKFold(args.folds).split(np.zeros(n), groups=sources[:n])):
+        train = np.concatenate([train, n + np.flatnonzero(np.isin(sources[n:], sources[train]))])
         for space in ("concat", "multilingual"):
             rows = test[space_of[test] == space]
-            fit = train[judged[train]]
+            fit = train[judged[train] & (~is_copy[train] if space == "concat" else True)]
             if not len(rows):
                 continue
             x = vectors[space]
@@ -99,9 +107,9 @@ def main() -> int:
               "linear + neighbours (served)": out["linear"] + out["neighbours"]}
     if "mlp" in out:
         combos |= {"mlp": out["mlp"], "mlp + neighbours": out["mlp"] + out["neighbours"]}
-    report = {"situations": len(situations), "folds": args.folds, "evidence_weight": EVIDENCE_WEIGHT, "rows": []}
-    ids = {"english": [i for i in range(len(situations)) if judged[i] and english[i]],
-           "other languages": [i for i in range(len(situations)) if judged[i] and not english[i]]}
+    report = {"situations": len(written), "typed_copies": len(copies), "folds": args.folds, "evidence_weight": EVIDENCE_WEIGHT, "rows": []}
+    ids = {"english": [i for i in range(len(written)) if judged[i] and english[i]],
+           "other languages": [i for i in range(len(written)) if judged[i] and not english[i]]}
     print(f"{'reader (+ evidence)':32} {'en S@1':>7} {'nDCG@3':>7} {'other S@1':>10} {'nDCG@3':>7}")
     for name, scores in combos.items():
         scores = scores + EVIDENCE_WEIGHT * evidence_of
