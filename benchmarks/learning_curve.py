@@ -4,7 +4,7 @@
 
 For each fraction, the organisation heads and the neighbours are trained on that share of the judged
 training situations (a fixed random draw, the same models and settings as ``assistant build``: the English
-heads' neighbours English situations), and the held-out sets are ranked with them. Nothing here changes the shipped heads or chooses a setting: the curve is a report, drawn after
+heads' neighbours English situations, the multilingual heads also the drawn situations' typed copies), and the held-out sets are ranked with them. Nothing here changes the shipped heads or chooses a setting: the curve is a report, drawn after
 the final figures were taken. Writes benchmarks/results/learning-curve-<time>.json.
 """
 
@@ -24,7 +24,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.evaluation.metrics import EVALDATA, load_qrels, load_queries, run_suite  # noqa: E402
 from assistant.learning.learned import train_neighbours, train_organisations  # noqa: E402
 from assistant.learning.situations import training_situations  # noqa: E402
-from assistant.learning.training import features, neighbours_from, served_by  # noqa: E402
+from assistant.learning.training import features, neighbours_from, served_by, with_copies  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
 from benchmarks.common import write_results  # noqa: E402
 
@@ -40,8 +40,12 @@ def main() -> int:
     situations = training_situations()
     judged = [s for s in situations if s.grades is not None and s.in_scope]
     organisations = shipped.heads["primary"].organisations.labels
-    vectors = {name: features(space.readers, [s.text for s in judged], settings.index_dir / "learned")
+    # As the build: the multilingual heads also learn the typed copies of the situations drawn (with_copies).
+    learned_from = {name: with_copies(name, judged) for name in searcher.spaces}
+    vectors = {name: features(space.readers, [s.text for s in learned_from[name]], settings.index_dir / "learned")
                for name, space in searcher.spaces.items()}
+    origin = {f"{s.id}~latin": i for i, s in enumerate(judged)}
+    copy_of = {name: np.array([origin.get(s.id, -1) for s in rows]) for name, rows in learned_from.items()}
     sets = {name: (load_queries(EVALDATA / name / "queries.jsonl"), load_qrels(EVALDATA / name / "qrels.tsv"))
             for name in args.sets}
     rng = np.random.default_rng(0)
@@ -51,11 +55,13 @@ def main() -> int:
         chosen = np.sort(order[: int(fraction * len(judged))])
         heads = {}
         for name in shipped.heads:
-            rule = neighbours_from(name, served_by(name, list(shipped.heads), [judged[i] for i in chosen]))
-            near = chosen if rule is None else chosen[rule]
+            rows = learned_from[name]
+            drawn = np.concatenate([chosen, len(judged) + np.flatnonzero(np.isin(copy_of[name][len(judged):], chosen))])
+            rule = neighbours_from(name, served_by(name, list(shipped.heads), [rows[i] for i in drawn]))
+            near = drawn if rule is None else drawn[rule]
             heads[name] = replace(shipped.heads[name], organisations=train_organisations(
-                vectors[name][chosen], [judged[i] for i in chosen], organisations),
-                neighbours=train_neighbours(vectors[name][near], [judged[i] for i in near], organisations))
+                vectors[name][drawn], [rows[i] for i in drawn], organisations),
+                neighbours=train_neighbours(vectors[name][near], [rows[i] for i in near], organisations))
         searcher.learned = replace(shipped, heads=heads)
         row = {"fraction": fraction, "judged_situations": int(chosen.size)}
         for name, (queries, qrels) in sets.items():
