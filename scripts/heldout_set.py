@@ -3,7 +3,8 @@
     python scripts/heldout_set.py DRAFT.jsonl NAME [--danger]
 
 Lines are checked as the training import checks them (scripts/import_situations.py); a line whose text
-is also a training text is dropped (and counted), so the held-out set never overlaps the training data.
+is also a training text, or a training text's typed copy, is dropped (and counted), so the held-out set
+never overlaps the training data.
 With --danger the set is a danger-only file, ``danger.jsonl`` ({"_id","text","language","urgent","kind"}).
 """
 
@@ -20,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_situations import check  # noqa: E402
 
 from assistant.evaluation.metrics import EVALDATA  # noqa: E402
-from assistant.learning.situations import text_key, training_situations  # noqa: E402
+from assistant.learning.situations import text_key, training_situations, typed_copies  # noqa: E402
 
 
 def main() -> int:
@@ -31,7 +32,9 @@ def main() -> int:
     args = parser.parse_args()
     folder = EVALDATA / args.name
     folder.mkdir(parents=True, exist_ok=True)
-    trained = {text_key(s.text) for s in training_situations()}
+    written = training_situations()
+    # the lines as written and their typed copies (what the multilingual heads also learn; every one made here)
+    trained = {text_key(s.text) for s in written + typed_copies(written, exclude=set())}
     kept, dropped, overlap = [], 0, 0
     for line in Path(args.draft).read_text(encoding="utf-8").splitlines():
         if not line.strip():

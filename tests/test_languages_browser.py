@@ -152,7 +152,10 @@ def test_an_example_searches_at_once_and_the_count_warns_near_the_limit(locale_p
     ("lt-LT", "patėvis girtas ir muša mane, mamos nėra namie, man 12 metų", "child_danger", "banner-child-lt"),
     ("lt-LT", "noriu nusižudyti šiąnakt", "suicide", "banner-suicide-lt"),
     ("pl-PL", "ojczym jest pijany i mnie bije, mamy nie ma w domu, mam 12 lat", "child_danger", "banner-child-pl"),
-    ("pl-PL", "chcę się dziś w nocy zabić", "suicide", "banner-suicide-pl"),
+    # The kind head reads this one as a threat to kill (0.51; suicide 0.33 + self-harm 0.06, since the typed
+    # copies: 0.40 against 0.42 before): the banner names a threat and still offers the crisis line. The kind
+    # is not asserted for it (None); its misreading is a known miss, named in the README, not hidden here.
+    ("pl-PL", "chcę się dziś w nocy zabić", None, "banner-suicide-pl"),
     ("uk-UA", "вітчим п'яний і б'є мене, мами немає вдома, мені 12 років", "child_danger", "banner-child-uk"),
     ("uk-UA", "я хочу вбити себе сьогодні вночі", "suicide", "banner-suicide-uk")])
 def test_the_banner_speaks_to_the_kind_of_danger(locale_page, locale, text, kind, shot):
@@ -166,13 +169,9 @@ def test_the_banner_speaks_to_the_kind_of_danger(locale_page, locale, text, kind
     assert hrefs[0] == "tel:112"
     actual = banner.get_attribute("data-kind")
     banner.screenshot(path=str(SHOTS / f"{shot}.png"))
-    if kind == "suicide":
-        # What a suicidal person needs, in every language: 112 first, then the corpus's crisis line, offered
-        # whenever suicide or self-harm is likely (Danger.crisis). Which kind the banner names first is the kind
-        # head's call on an unseen sentence (Polish "chcę się dziś w nocy zabić" reads threat to kill 0.51,
-        # suicide 0.33 + self-harm 0.06): measured per kind by `assistant evaluate --danger`, not guarded here.
+    if kind != "child_danger":  # every suicidal sentence: 112 first, then the corpus's crisis line (Danger.crisis)
         assert "tel:+37080066366" in hrefs, f"no crisis line (the banner named {actual!r})"
-    else:
+    if kind is not None:
         assert actual == kind, f"the search read this as {actual!r}"
 
 

@@ -27,7 +27,15 @@ from assistant.learning.situations import (
     training_situations,
     typed_copies,
 )
-from assistant.learning.training import choose_thresholds, folds_of, is_current, served_by, train, with_copies
+from assistant.learning.training import (
+    choose_thresholds,
+    folds_of,
+    is_current,
+    served_by,
+    situation_vectors,
+    train,
+    with_copies,
+)
 from assistant.taxonomy import DANGER_KINDS, NEED_KEYS
 
 ORGS = ("org-a", "org-b", "org-c")
@@ -108,6 +116,26 @@ def test_training_is_deterministic_and_retrains_when_a_label_changes(tmp_path, f
     assert fingerprint(changed) != fingerprint(situations)
     assert not is_current(tmp_path / "a", spaces, ORGS, changed)
     assert not is_current(tmp_path / "a", spaces, ("org-a",), situations)
+
+
+def test_the_vector_cache_keeps_what_another_caller_put_in_it(tmp_path, fake_embedder):
+    """Both spaces read the multilingual model's cache, one without the typed copies: asking for some texts
+    must not throw away the vectors of the others (else every retrain embeds the 5,284 copies again)."""
+    embedded = []
+
+    class Counting:
+        name = fake_embedder.name
+
+        def embed(self, texts, show_progress=False):
+            embedded.extend(texts)
+            return fake_embedder.embed(texts)
+
+    cache = tmp_path / "vectors.npz"
+    situation_vectors(Counting(), ["written one", "its copy"], cache)
+    situation_vectors(Counting(), ["written one", "a new line"], cache)  # the other space, one new line
+    assert embedded == ["written one", "its copy", "a new line"]
+    situation_vectors(Counting(), ["written one", "its copy", "a new line"], cache)
+    assert len(embedded) == 3, "a vector the cache had was embedded again"
 
 
 def test_neighbours_follow_the_nearest_labelled_situations():

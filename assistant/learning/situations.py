@@ -5,8 +5,9 @@ Sources (all under ``assistant/evaldata/``):
                            style, category, needs, grades by organisation id, urgent and the kind of danger
     queries.jsonl + qrels  the bundled BEIR set, and blind/ .. blind4/ (each run blind once, then trained on)
     other_language.jsonl, out_of_scope.jsonl, danger.jsonl
-The held-out sets (``HELD_OUT``) are never read here: ``training_situations`` refuses them, and a test
-checks that no held-out text is also a training text.
+The held-out sets (``HELD_OUT``) are never trained on: ``training_situations`` refuses them, a test checks
+that no held-out text is also a training text, and ``held_out_texts`` reads their texts only so that no
+typed copy is one.
 ``typed_copies`` gives the lines in other languages again as people also type them (``latin.json``).
 """
 

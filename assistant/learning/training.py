@@ -61,7 +61,7 @@ def situation_vectors(embedder, texts: Sequence[str], cache: Path | None = None)
                 # the heads are the same whether a vector was just embedded or read from the cache
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            ordered = sorted(set(keys))
+            ordered = sorted(known)  # every vector known, not only these texts': two spaces share a model's cache
             tmp = _temporary(cache)
             np.savez(tmp, keys=np.array(ordered), vectors=np.stack([known[k] for k in ordered]).astype(np.float16))
             tmp.replace(cache)

@@ -202,7 +202,7 @@ class Searcher:
         results = self._results(best_first(scores, top_k), scores, passage_scores, set())
         # Without the learned layer nothing reads needs, but "thoughts of suicide" is said exactly when the
         # danger check says so, as on the learned road.
-        understood = (BY_KEY["suicide"],) if {"suicide", "self_harm"} & set(danger.kinds) else ()
+        understood = (BY_KEY["suicide"],) if set(CRISIS_KINDS) & set(danger.kinds) else ()
         return Answer(query=checked.text, results=results, message=TRUNCATED_NOTE if checked.truncated else None,
                       truncated=checked.truncated, language=language, understood=tuple(n.label() for n in understood),
                       needs=tuple(n.key for n in understood), urgent=danger.urgent, urgent_reason=danger.reason,
@@ -258,7 +258,7 @@ class Searcher:
                                read["crisis_share"])
         # "Thoughts of suicide" is said exactly when the danger detector names suicide or self-harm among its kinds;
         # the banner's crisis line is offered on weaker evidence too (Danger.crisis), which names nothing.
-        suicidal = bool({"suicide", "self_harm"} & set(danger.kinds))
+        suicidal = bool(set(CRISIS_KINDS) & set(danger.kinds))
         found = [BY_KEY[key] for key, p, t in zip(self.learned.heads[space.name].needs.labels, read["needs"],
                                                   read["need_thresholds"]) if p >= t and key != "suicide"]
         if suicidal:

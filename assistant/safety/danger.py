@@ -143,11 +143,12 @@ KIND_REASONS = {
 CRISIS_KINDS = ("suicide", "self_harm")
 # The learned kind head's P(suicide) + P(self_harm) from which an urgent situation is offered the crisis line too,
 # whatever kind comes first: the head's single most likely kind misses suicidal people it is unsure about (a Polish
-# "I want to kill myself tonight": suicide 0.42, threat to kill 0.40). Grouped 5-fold cross-validation on the
+# "I want to kill myself tonight", "chcę się dziś w nocy zabić": threat to kill 0.51, suicide 0.33 + self-harm 0.06
+# with the heads shipped now, a coin flip before). Grouped 5-fold cross-validation (benchmarks/crisis_share.py) on the
 # training situations (out-of-fold kind probabilities, 2,578 urgent lines with a kind, five languages): the top kind
-# is suicide or self-harm for 0.891 of the suicide/self-harm lines (and 4.5% of the other urgent lines); a share of
-# 0.2 reaches 0.975 (missed: en 8, lt 2, ru 6, pl 4, uk 4) and offers the line to 22% of the others; 0.15: 0.988
-# and 32%; 0.25: 0.965 and 16%. A crisis line under 112 costs someone attacked little (it belongs to the
+# is suicide or self-harm for 0.900 of the suicide/self-harm lines (and 4.6% of the other urgent lines); a share of
+# 0.2 reaches 0.977 (missed: en 8, lt 3, ru 3, pl 4, uk 4) and offers the line to 21% of the others; 0.15: 0.988
+# and 29%; 0.25: 0.971 and 16%. A crisis line under 112 costs someone attacked little (it belongs to the
 # domestic-violence centre anyway); missing it costs a suicidal person much.
 CRISIS_SHARE = 0.2
 
