@@ -34,7 +34,7 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     written = training_situations()
     # the lines as written and their typed copies (what the multilingual heads also learn; every one made here)
-    trained = {text_key(s.text) for s in written + typed_copies(written, exclude=set())}
+    trained = {text_key(s.text) for s in written + typed_copies(written)}
     kept, dropped, overlap = [], 0, 0
     for line in Path(args.draft).read_text(encoding="utf-8").splitlines():
         if not line.strip():

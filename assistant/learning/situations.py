@@ -6,8 +6,8 @@ Sources (all under ``assistant/evaldata/``):
     queries.jsonl + qrels  the bundled BEIR set, and blind/ .. blind4/ (each run blind once, then trained on)
     other_language.jsonl, out_of_scope.jsonl, danger.jsonl
 The held-out sets (``HELD_OUT``) are never trained on: ``training_situations`` refuses them, a test checks
-that no held-out text is also a training text, and ``held_out_texts`` reads their texts only so that no
-typed copy is one.
+that no held-out text is also a training text or a typed copy of one (``held_out_texts``, for that test and
+``scripts/heldout_set.py``).
 ``typed_copies`` gives the lines in other languages again as people also type them (``latin.json``).
 """
 
@@ -128,6 +128,17 @@ def _latin() -> dict:
     return json.loads((Path(__file__).with_name("latin.json")).read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=None)
+def _letters(language: str) -> dict[int, str]:
+    """``latin.json``'s letters for a language as a ``str.translate`` table, a capital following its letter."""
+    table = {}
+    for letter, swap in _latin()[language]["letters"].items():
+        table[ord(letter)] = swap
+        if letter.upper() != letter:
+            table[ord(letter.upper())] = swap.capitalize()
+    return table
+
+
 def as_typed(text: str, language: str) -> str:
     """The text as people writing ``language`` also type it: Lithuanian and Polish without their accents
     ("vyras mane musa"), Russian and Ukrainian in Latin letters ("muzh menya b'et" -> "muzh menya bet");
@@ -135,13 +146,7 @@ def as_typed(text: str, language: str) -> str:
     rule = _latin().get(language)
     if not isinstance(rule, dict):
         return text
-    letters = rule["letters"]
-    out = []
-    for ch in text:
-        low = ch.lower()
-        swap = letters.get(low)
-        out.append(ch if swap is None else swap.capitalize() if ch != low else swap)
-    text = "".join(out)
+    text = text.translate(_letters(language))
     if rule["marks"]:
         text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return text
@@ -149,7 +154,7 @@ def as_typed(text: str, language: str) -> str:
 
 def held_out_texts(root: Path = EVALDATA) -> set[str]:
     """The ``text_key`` of every held-out situation (``HELD_OUT``): what no training line, written or derived,
-    may be."""
+    may be (``tests/test_learned.py`` and ``scripts/heldout_set.py`` check it)."""
     keys: set[str] = set()
     for name in HELD_OUT:
         for path in (root / name / "queries.jsonl", root / name / "danger.jsonl"):
@@ -158,17 +163,18 @@ def held_out_texts(root: Path = EVALDATA) -> set[str]:
     return keys
 
 
-def typed_copies(situations: list[Situation], exclude: set[str] | None = None) -> list[Situation]:
+def typed_copies(situations: list[Situation]) -> list[Situation]:
     """Each situation in a language people also type in Latin letters or without accents, once more as so
     typed (same labels and source, so a copy stays in its original's cross-validation fold); a line already
-    typed so has no copy, nor one whose copy would be a held-out text (``exclude``, by default
-    ``held_out_texts()``: a Russian keyword line typed in Latin letters was word for word a held-out line). Grouped cross-validation, other languages, the multilingual heads and neighbours:
-    Success@1 0.757 -> 0.762 on the lines as written, 0.651 -> 0.691 on the same lines typed so."""
-    exclude = held_out_texts() if exclude is None else exclude
+    typed so has no copy, nor a line ``latin.json`` lists under ``not_copied`` (its copy is word for word a
+    held-out text: a test checks that no other copy is). Grouped cross-validation, other languages, the
+    multilingual heads and neighbours: Success@1 0.757 -> 0.762 on the lines as written, 0.651 -> 0.691 on
+    the same lines typed so (``benchmarks/typed_copies.py``)."""
+    skipped = set(_latin().get("not_copied", {}))
     copies = []
     for s in situations:
         typed = as_typed(s.text, s.language)
-        if typed != s.text and text_key(typed) not in exclude:
+        if typed != s.text and s.id not in skipped:
             copies.append(replace(s, id=f"{s.id}~latin", text=typed, variant="latin"))
     return copies
 
