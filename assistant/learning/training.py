@@ -119,16 +119,18 @@ def neighbours_from(space: str, served: np.ndarray) -> np.ndarray | None:
     return None if space == "multilingual" else served
 
 
-def with_copies(space: str, situations: list[Situation]) -> list[Situation]:
+def with_copies(space: str, situations: list[Situation], copies: list[Situation] | None = None) -> list[Situation]:
     """What a space's heads learn from: the multilingual heads the situations and their typed copies
     (``situations.typed_copies``: the other languages as people also type them, in Latin letters or without
     accents; each copy in its original's fold), the others the situations as written."""
-    return situations + typed_copies(situations) if space == "multilingual" else situations
+    if space != "multilingual":
+        return situations
+    return situations + (typed_copies(situations) if copies is None else copies)
 
 
-def training_fingerprint(situations: list[Situation]) -> str:
+def training_fingerprint(situations: list[Situation], copies: list[Situation] | None = None) -> str:
     """The fingerprint of everything trained on: the situations and their typed copies."""
-    return fingerprint(situations + typed_copies(situations))
+    return fingerprint(situations + (typed_copies(situations) if copies is None else copies))
 
 
 def choose_thresholds(probabilities: dict[str, np.ndarray], situations: list[Situation],
@@ -184,10 +186,11 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
     "multilingual": (multilingual model,)}``, each reading its models' vectors side by side."""
     started = time.perf_counter()
     situations = training_situations() if situations is None else situations
-    learned_from = {space: with_copies(space, situations) for space in spaces}
+    copies = typed_copies(situations)
+    learned_from = {space: with_copies(space, situations, copies) for space in spaces}
     heads: dict[str, Heads] = {}
-    info: dict = {"format_version": FORMAT_VERSION, "training_fingerprint": training_fingerprint(situations),
-                  "situations": len(situations), "typed_copies": len(typed_copies(situations)),
+    info: dict = {"format_version": FORMAT_VERSION, "training_fingerprint": training_fingerprint(situations, copies),
+                  "situations": len(situations), "typed_copies": len(copies),
                   "sources": sorted({s.source for s in situations}),
                   "organisations": list(organisations),
                   "models": {}, "spaces": {}, "thresholds": {}, "C": C,
