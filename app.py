@@ -38,9 +38,6 @@ if TYPE_CHECKING:
 
 QUEUE_SIZE = 64  # waiting searches; beyond this a person sees "This application is currently busy. Please try again."
 CONCURRENCY = 4  # searches at once: two cores, and the model is the bottleneck
-# Gradio keeps a copy of the page state (~90 KiB) for every session, each API call included, up to
-# 10 000 by default (about 1 GB). The oldest go first; a lost one only drops the referral's evidence.
-STATE_SESSIONS = 256
 
 
 def build_demo(searcher: Searcher) -> gr.Blocks:
@@ -77,7 +74,7 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, sea
     with hardened_uvicorn(behind_the_edge, limits.header_seconds, limits.client_connections):
         return demo.launch(server_name=host, server_port=port, show_error=False, enable_monitoring=False,
                            max_file_size=1, footer_links=[], ssr_mode=False, css=CSS, head=HEAD, i18n=I18N,
-                           state_session_capacity=STATE_SESSIONS, app_kwargs={"routes": routes}, **launch)
+                           state_session_capacity=limits.state_sessions, app_kwargs={"routes": routes}, **launch)
 
 
 def _loopback(host: str) -> bool:

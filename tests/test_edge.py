@@ -535,8 +535,10 @@ def test_nothing_typed_reaches_the_log_through_any_route(server):
 def test_limits_from_the_environment():
     assert Limits.from_env({}) == Limits()
     limits = Limits.from_env({"ASSISTANT_CLIENT_PER_MINUTE": "0", "ASSISTANT_BODY_SECONDS": "2.5",
-                              "ASSISTANT_CLIENT_AT_ONCE": "6", "ASSISTANT_HEADER_SECONDS": ""})
+                              "ASSISTANT_CLIENT_AT_ONCE": "6", "ASSISTANT_HEADER_SECONDS": "",
+                              "ASSISTANT_STATE_SESSIONS": "64"})
     assert (limits.client_per_minute, limits.body_seconds, limits.client_at_once) == (0, 2.5, 6)
+    assert limits.state_sessions == 64 and Limits().state_sessions == 256  # tests/test_load.py serves 64
     assert limits.header_seconds == Limits().header_seconds
     with pytest.raises(ValueError):
         Limits.from_env({"ASSISTANT_CLIENT_AT_ONCE": "four"})

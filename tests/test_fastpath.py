@@ -103,16 +103,18 @@ def test_same_cut_for_long_text(onnx_embedder, real_embedder):
 
 
 @pytest.mark.slow
-def test_same_rankings_on_every_bundled_query(onnx_embedder, plain_searcher):
-    # The expected rankings from sentence-transformers' vectors for every query, made in one call as it embeds
-    # a list (by length, in batches: ~3 s, where one call per query took ~8 s; test_same_vectors_as_sentence_
-    # transformers holds them to the one-by-one ones) and remembered; the fast path searches one query at a
-    # time, as the app serves them.
-    reference = Searcher(plain_searcher.index, CachedEmbedder(plain_searcher.embedder, size=2 * len(EVERY_QUERY)),
+def test_same_rankings_on_the_bundled_queries(onnx_embedder, plain_searcher):
+    # The expected rankings from sentence-transformers' vectors, made in one call as it embeds a list (by
+    # length, in batches; test_same_vectors_as_sentence_transformers holds them to the one-by-one ones) and
+    # remembered; the fast path searches one query at a time, as the app serves them. Every third bundled
+    # query (each file, language and style): all 292 agreed when checked, and a third takes a third of the time.
+    sample = EVERY_QUERY[::3]
+    assert len(sample) > 90
+    reference = Searcher(plain_searcher.index, CachedEmbedder(plain_searcher.embedder, size=2 * len(sample)),
                          plain_searcher.settings)
-    reference.warm(EVERY_QUERY)
+    reference.warm(sample)
     fast = Searcher(plain_searcher.index, onnx_embedder, plain_searcher.settings)
-    for query in EVERY_QUERY:
+    for query in sample:
         expected = [r.organisation.id for r in reference.search(query).results]
         assert [r.organisation.id for r in fast.search(query).results] == expected
 

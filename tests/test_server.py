@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import app
+from assistant.web.clients import Limits
 from assistant.config import Settings
 
 from .conftest import free_port
@@ -82,7 +83,7 @@ def test_hardened_defaults(server, monkeypatch):
     assert Settings.from_env().host == "127.0.0.1"
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False" and demo.analytics_enabled is False
     assert demo._queue.max_size == app.QUEUE_SIZE and demo._queue.default_concurrency_limit == app.CONCURRENCY
-    assert demo.state_session_capacity == app.STATE_SESSIONS  # per-session copies of the page are bounded
+    assert demo.state_session_capacity == Limits().state_sessions == 256  # per-session copies of the page are bounded
     assert httpx.get(url + "monitoring").status_code in (401, 403, 404)
     upload = httpx.post(url + "gradio_api/upload", files={"files": ("a.txt", b"x" * 4096)})
     assert upload.status_code >= 400

@@ -19,8 +19,9 @@ BUSY = "Too many searches from your connection. Please wait a minute. If you are
 
 @dataclass(frozen=True)
 class Limits:
-    """The edge's limits. Environment: ASSISTANT_BODY_SECONDS, ASSISTANT_HEADER_SECONDS,
-    ASSISTANT_CLIENT_AT_ONCE, ASSISTANT_CLIENT_PER_MINUTE, ASSISTANT_CLIENT_CONNECTIONS (0: that limit is off)."""
+    """The server's limits. Environment: ASSISTANT_BODY_SECONDS, ASSISTANT_HEADER_SECONDS,
+    ASSISTANT_CLIENT_AT_ONCE, ASSISTANT_CLIENT_PER_MINUTE, ASSISTANT_CLIENT_CONNECTIONS (0: that limit is off),
+    ASSISTANT_STATE_SESSIONS."""
 
     body_bytes: int = 64 * 1024  # as POST /api/search and nginx: a situation is a few thousand characters
     body_seconds: float = 10.0
@@ -29,12 +30,15 @@ class Limits:
     client_per_minute: int = 120
     client_connections: int = 32
     json_depth: int = MAX_DEPTH
+    # Gradio keeps a copy of the page state (~90 KiB) for every session, each API call included, up to
+    # 10 000 by default (about 1 GB). The oldest go first; a lost one only drops the referral's evidence.
+    state_sessions: int = 256
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Limits":
         names = {"body_seconds": "ASSISTANT_BODY_SECONDS", "header_seconds": "ASSISTANT_HEADER_SECONDS",
                  "client_at_once": "ASSISTANT_CLIENT_AT_ONCE", "client_per_minute": "ASSISTANT_CLIENT_PER_MINUTE",
-                 "client_connections": "ASSISTANT_CLIENT_CONNECTIONS"}
+                 "client_connections": "ASSISTANT_CLIENT_CONNECTIONS", "state_sessions": "ASSISTANT_STATE_SESSIONS"}
         given = {field: type(getattr(cls, field))(env[name]) for field, name in names.items() if env.get(name)}
         return cls(**given)
 
