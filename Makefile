@@ -24,10 +24,10 @@ run: index
 	$(PY) app.py
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
-# Two workers, one test file each at a time (a file's servers start once); tests marked `alone` (latency
-# and CPU figures, the load test) run while the other worker waits (tests/conftest.py).
+# Two workers, one test file each at a time (a file's servers start once), the longest files first
+# (tests/conftest.py); tests marked `alone` (latency and CPU figures) run while the other worker waits.
 test: setup browser nginx
-	@start=$$(date +%s); $(PY) -m pytest -n 2 --dist loadfile; status=$$?; \
+	@start=$$(date +%s); $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder; status=$$?; \
 		echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # The unit tests of pure logic only (no model, server or browser): seconds, for while you work.

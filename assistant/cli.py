@@ -220,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.text is None:
             _say("Give the situation as text, e.g. assistant search \"my daughter was abused\", or --queries FILE.")
             return 2
+        from assistant.safety.danger import crisis_line
         from assistant.web.render import answer_json, answer_text
 
         # Bytes in argv that are not UTF-8 arrive as lone surrogates, which no UTF-8 output can carry.
@@ -228,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             print(json.dumps(answer_json(answer, evidence=settings.evidence), ensure_ascii=False, indent=1))
         else:
-            print(answer_text(answer, settings.evidence), end="")
+            print(answer_text(answer, settings.evidence, crisis_line(searcher.index.corpus)), end="")
         return 0 if answer.results or answer.message is None else 1
     except (CorpusError, ModelError, IndexProblem) as error:
         _say(f"error: {error}")

@@ -24,6 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "lt-help-and-support-for-victims-of-crime.txt"
 
 
+# The longest files first (seconds on two workers, measured), then the rest in their own order: pytest-xdist
+# hands out whole files in this order (``make test``: --dist loadfile --no-loadscope-reorder), so the two
+# workers end together instead of one running a long file while the other has nothing left.
+LONGEST_FIRST = ("test_load.py", "test_browser.py", "test_languages_browser.py", "test_faults.py",
+                 "test_robustness.py", "test_edge.py", "test_bench.py", "test_fastpath.py", "test_cli.py",
+                 "test_e5fast.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: within a file, the file's order
+
+
 @pytest.fixture(autouse=True)
 def _turns(request):
     """With pytest-xdist (``make test`` runs two workers), a test marked ``alone`` runs while no other test

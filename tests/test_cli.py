@@ -66,9 +66,22 @@ def test_search_json_has_child_house_first_with_its_passages(run):
 def test_search_text_output_and_top_k(run):
     code, out, _ = run("search", "--top-k", "2", "our teenage son has not come home for a week")
     assert code == 0
-    assert out.startswith("We understood: a child, a missing person.")
+    # (Since training round 7 the heads read a teenager missing for a week as a child in danger: the lines of
+    # what to do in danger come first, test_text_output_puts_what_to_do_in_danger_first.)
+    assert "\nWe understood: a child, a missing person." in "\n" + out
     assert "\n1. Missing Person's Families Support Centre" in out
     assert "\n2. " in out and "\n3. " not in out
+
+
+def test_text_output_puts_what_to_do_in_danger_first(run):
+    # As the app's banner: 112 first; for suicide the corpus's crisis line, in the situation's language.
+    _, out, _ = run("search", "--top-k", "1", "he is hitting me right now")
+    assert out.startswith("!! If you are in danger now, call 112\n") and "\n   - Call 112," in out
+    _, out, _ = run("search", "--top-k", "1", "noriu nusižudyti šiąnakt")
+    crisis = next(line for line in out.splitlines() if "+370" in line or "8 800" in line)
+    assert out.startswith("!! ") and "112" in out.splitlines()[0] and "Klaipeda" in crisis, out
+    _, out, _ = run("search", "--top-k", "1", "I need a lawyer for my divorce after he hit me last year")
+    assert not out.startswith("!!") and "112" not in out
 
 
 def test_search_mode_flag_changes_the_ranking_step(run):

@@ -271,6 +271,21 @@ def test_a_held_out_file_in_the_training_folder_is_refused(tmp_path):
         training_situations(tmp_path)
 
 
+def test_situations_are_read_again_when_a_file_changes(tmp_path):
+    """Read once per process (each opening of a searcher asks), but never stale: a changed file is read again."""
+    from assistant.learning.situations import stored_fingerprint
+
+    (tmp_path / "train").mkdir()
+    path = tmp_path / "train" / "writer.jsonl"
+    line = '{{"id": "{}", "text": "{}", "lang": "lt", "needs": [], "grades": {{}}}}\n'
+    path.write_text(line.format("a", "vyras mane muša"))
+    first, fingerprint = training_situations(tmp_path), stored_fingerprint(tmp_path)
+    assert [s.text for s in first] == ["vyras mane muša"] and training_situations(tmp_path) == first
+    path.write_text(path.read_text() + line.format("b", "man reikia pagalbos"))
+    assert [s.id for s in training_situations(tmp_path)] == ["a", "b"]
+    assert stored_fingerprint(tmp_path) != fingerprint
+
+
 def test_every_held_out_folder_is_refused_for_training():
     """A new held-out set is covered the day it is added: every evaldata folder named heldout* is in HELD_OUT."""
     folders = {p.name for p in EVALDATA.iterdir() if p.is_dir() and p.name.startswith("heldout")}

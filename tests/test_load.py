@@ -28,7 +28,9 @@ import pytest
 
 from .conftest import SEED, App, copy_index, running_app
 
-pytestmark = [pytest.mark.slow, pytest.mark.alone]  # 32 clients take both cores
+# Not ``alone``: what it asserts (no error, steady memory, builds that complete) does not depend on having the
+# cores to itself, and the other worker's tests go on beside it (the first file handed out: tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 CLIENTS = 32
 STATE_SESSIONS = 64  # the served app's store of page states (ASSISTANT_STATE_SESSIONS), filled before measuring

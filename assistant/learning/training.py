@@ -35,7 +35,14 @@ from assistant.learning.learned import (
     recall_threshold,
     train_heads,
 )
-from assistant.learning.situations import Situation, fingerprint, training_situations, typed_copies
+from assistant.learning.situations import (
+    Situation,
+    files_fingerprint,
+    fingerprint,
+    stored_fingerprint,
+    training_situations,
+    typed_copies,
+)
 from assistant.taxonomy import DANGER_KINDS, NEED_KEYS
 
 FOLDS = 3
@@ -189,7 +196,10 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
     copies = typed_copies(situations)
     learned_from = {space: with_copies(space, situations, copies) for space in spaces}
     heads: dict[str, Heads] = {}
-    info: dict = {"format_version": FORMAT_VERSION, "training_fingerprint": training_fingerprint(situations, copies),
+    trained_on = training_fingerprint(situations, copies)
+    info: dict = {"format_version": FORMAT_VERSION, "training_fingerprint": trained_on,
+                  # The files the situations came from, when they are the ones on disk (is_current's quick check).
+                  "training_files": files_fingerprint() if trained_on == stored_fingerprint() else None,
                   "situations": len(situations), "typed_copies": len(copies),
                   "sources": sorted({s.source for s in situations}),
                   "organisations": list(organisations),
@@ -231,13 +241,18 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
 
 def is_current(directory: Path, spaces: dict[str, Sequence], organisations: tuple[str, ...],
                situations: list[Situation] | None = None) -> bool:
-    """Whether the stored heads were trained on these situations, for these organisations, with these models."""
+    """Whether the stored heads were trained on these situations (by default the training situations on disk),
+    for these organisations, with these models."""
     try:
         info = Learned.load(directory).info
     except (OSError, ValueError, KeyError):
         return False
-    situations = training_situations() if situations is None else situations
-    return info.get("training_fingerprint") == training_fingerprint(situations) and \
+    if situations is None:  # the situations on disk: the same files (read in milliseconds), the same situations
+        same = (info.get("training_files") is not None and info["training_files"] == files_fingerprint()) or \
+            info.get("training_fingerprint") == stored_fingerprint()
+    else:
+        same = info.get("training_fingerprint") == training_fingerprint(situations)
+    return same and \
         info.get("organisations") == list(organisations) and \
         {k: [m["name"] for m in v] for k, v in info.get("models", {}).items()} == \
         {k: [e.name for e in embedders] for k, embedders in spaces.items()}

@@ -348,15 +348,16 @@ def open_searcher(settings: Settings, say=None, force: bool = False, show_progre
         directory = settings.index_dir / LEARNED_DIR
         organisations = tuple(o.id for o in index.corpus.organisations)
         shipped = Settings().index_dir / LEARNED_DIR  # the heads that come with the project, when they fit
-        situations = training_situations()  # read once: both checks and a training use them
-        if force or not is_current(directory, spaces, organisations, situations):
+        # The training situations on disk and their fingerprint are read once in a process (each CLI command
+        # or test that opens a searcher again pays nothing more while the files are unchanged).
+        if force or not is_current(directory, spaces, organisations):
             # Heads are a function of the labelled situations, the models and the organisations: where the
             # project's own fit them, a new or rebuilt index takes them instead of training again.
-            if shipped.resolve() != directory.resolve() and is_current(shipped, spaces, organisations, situations):
+            if shipped.resolve() != directory.resolve() and is_current(shipped, spaces, organisations):
                 adopt(shipped, directory)
             else:
                 say("Training the learned layer on the labelled situations.")
-                train(spaces, organisations, directory, situations, say=say)
+                train(spaces, organisations, directory, training_situations(), say=say)
         learned = Learned.load(directory)
     # The language detector's models, before the first person waits for them; after the model and the corpus
     # have loaded, so a wrong model or a broken corpus is named without waiting for them.

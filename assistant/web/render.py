@@ -10,7 +10,8 @@ import html
 import re
 from typing import Any
 
-from assistant.corpus.phones import tel_link
+from assistant.corpus.phones import EMERGENCY_NUMBER, tel_link
+from assistant.safety.danger import CRISIS_KINDS, CrisisLine
 from assistant.taxonomy import BY_KEY
 from assistant.types import Answer, Organisation, OrganisationResult
 from assistant.web.strings import CATALOGUE, answer_language, long_date, text
@@ -81,9 +82,11 @@ def answer_json(answer: Answer, query_id: Any = None, evidence: int | None = Non
     return data
 
 
-def answer_text(answer: Answer, evidence: int = 3) -> str:
-    """A readable ranked list for a terminal."""
-    lines = [answer.message, ""] if answer.message else []
+def answer_text(answer: Answer, evidence: int = 3, line: CrisisLine | None = None) -> str:
+    """A readable ranked list for a terminal; first, when the situation sounds urgent, what the app's banner
+    says (``urgent_lines``)."""
+    lines = urgent_lines(answer, line)
+    lines += [answer.message, ""] if answer.message else []
     if answer.understood:
         lines += [UNDERSTOOD.format(", ".join(answer.understood)), ""]
     for rank, result in enumerate(answer.results, start=1):
@@ -96,6 +99,25 @@ def answer_text(answer: Answer, evidence: int = 3) -> str:
             lines.append(f"   - {hit.passage.text}  [{hit.score:.3f}]")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def urgent_lines(answer: Answer, line: CrisisLine | None = None) -> list[str]:
+    """The banner's words as plain lines, in the answer's language: 112 first (for a child, the words a child
+    can follow), and the corpus's crisis line ``line`` where the banner offers it (web/cards.urgent_banner)."""
+    if not answer.urgent:
+        return []
+    language = answer_language(answer.language, "en")
+    kind = answer.urgent_kind
+    child = kind == "child_danger"
+    say = lambda key, **values: text(key, language, **values)  # noqa: E731
+    reason = say(f"kind_{kind}" if kind and f"kind_{kind}" in CATALOGUE["en"] else "kind_other")
+    call = say("child_words" if child else "call_emergency_suicide" if kind in CRISIS_KINDS else "call_emergency",
+               emergency=EMERGENCY_NUMBER)
+    offered = line is not None and (answer.urgent_crisis_line or kind in CRISIS_KINDS)
+    crisis = say("crisis_line", organisation=line.organisation, phone=line.phone) if offered else None
+    items = [crisis, call] if kind in CRISIS_KINDS else [call, crisis]
+    title = say("banner_title_child" if child else "banner_title", emergency=EMERGENCY_NUMBER)
+    return [f"!! {title}", f"   {reason} {say('not_alone')}", *(f"   - {item}" for item in items if item), ""]
 
 
 def _highlight(text: str, words: set[str]) -> str:
