@@ -286,6 +286,22 @@ def test_situations_are_read_again_when_a_file_changes(tmp_path):
     assert stored_fingerprint(tmp_path) != fingerprint
 
 
+def test_the_shipped_heads_know_their_files_and_a_changed_file_is_not_taken_for_them(tmp_path):
+    """A start checks its heads by the training files' bytes (milliseconds): the shipped learned.json records
+    them; any changed byte in a training file changes that record (then the full fingerprint decides)."""
+    from assistant.config import Settings
+    from assistant.learning.situations import files_fingerprint
+
+    info = json.loads((Settings().index_dir / "learned" / "learned.json").read_text())
+    assert info["training_files"] == files_fingerprint(), "the shipped heads are stale: run assistant build"
+    (tmp_path / "train").mkdir()
+    path = tmp_path / "train" / "writer.jsonl"
+    path.write_text('{"id": "a", "text": "x", "needs": [], "grades": {}}\n')
+    before = files_fingerprint(tmp_path)
+    path.write_text('{"id": "a", "text": "y", "needs": [], "grades": {}}\n')
+    assert files_fingerprint(tmp_path) != before
+
+
 def test_every_held_out_folder_is_refused_for_training():
     """A new held-out set is covered the day it is added: every evaldata folder named heldout* is in HELD_OUT."""
     folders = {p.name for p in EVALDATA.iterdir() if p.is_dir() and p.name.startswith("heldout")}
