@@ -96,8 +96,9 @@ def main() -> None:
         settings = Settings.from_env(host=args.host, port=args.port)
         limits = Limits.from_env()
     except ValueError as error:
-        sys.exit(f"error: a setting that must be a number is not ({error}); check ASSISTANT_PORT, "
-                 "ASSISTANT_EVIDENCE, ASSISTANT_MAX_CHARS and the limits in assistant/web/edge.py (ASSISTANT_CLIENT_...).")
+        sys.exit(f"error: a setting is not valid ({error}); check ASSISTANT_PORT, ASSISTANT_EVIDENCE, "
+                 "ASSISTANT_MAX_CHARS and the limits in assistant/web/clients.py (ASSISTANT_CLIENT_..., "
+                 "ASSISTANT_STATE_SESSIONS).")
     if args.evaluator and not _loopback(settings.host):
         sys.exit("error: the Evaluator runs on localhost only (a run costs seconds of CPU); "
                  "leave ASSISTANT_HOST and --host unset, or use `assistant evaluate`.")

@@ -540,8 +540,9 @@ def test_limits_from_the_environment():
     assert (limits.client_per_minute, limits.body_seconds, limits.client_at_once) == (0, 2.5, 6)
     assert limits.state_sessions == 64 and Limits().state_sessions == 256  # tests/test_load.py serves 64
     assert limits.header_seconds == Limits().header_seconds
-    with pytest.raises(ValueError):
-        Limits.from_env({"ASSISTANT_CLIENT_AT_ONCE": "four"})
+    for wrong in ({"ASSISTANT_CLIENT_AT_ONCE": "four"}, {"ASSISTANT_STATE_SESSIONS": "0"}):
+        with pytest.raises(ValueError):
+            Limits.from_env(wrong)
 
 
 def test_clients_at_once_and_per_minute(monkeypatch):

@@ -271,35 +271,56 @@ def test_a_held_out_file_in_the_training_folder_is_refused(tmp_path):
         training_situations(tmp_path)
 
 
-def test_situations_are_read_again_when_a_file_changes(tmp_path):
-    """Read once per process (each opening of a searcher asks), but never stale: a changed file is read again."""
+def _write_situations(root: Path, situations: list[Situation], indent: str = "") -> Path:
+    """``situations`` as a writer's file under ``root/train`` (``indent``: the same lines, other bytes)."""
+    (root / "train").mkdir(exist_ok=True)
+    path = root / "train" / "writer.jsonl"
+    path.write_text("".join(indent + json.dumps({"id": s.id, "text": s.text, "lang": s.language,
+                                                 "category": s.category, "needs": list(s.needs or ()),
+                                                 "grades": s.grades, "urgent": s.urgent,
+                                                 "danger_kind": s.danger_kind}) + "\n" for s in situations))
+    return path
+
+
+def test_situations_are_read_again_when_their_bytes_change(tmp_path):
+    """Read once per process (each opening of a searcher asks), but never stale: a file whose bytes changed is
+    read again, even at the same size and within the same tick of the clock."""
     from assistant.learning.situations import stored_fingerprint
 
-    (tmp_path / "train").mkdir()
-    path = tmp_path / "train" / "writer.jsonl"
-    line = '{{"id": "{}", "text": "{}", "lang": "lt", "needs": [], "grades": {{}}}}\n'
-    path.write_text(line.format("a", "vyras mane muša"))
+    path = _write_situations(tmp_path, _situations(3))
     first, fingerprint = training_situations(tmp_path), stored_fingerprint(tmp_path)
-    assert [s.text for s in first] == ["vyras mane muša"] and training_situations(tmp_path) == first
-    path.write_text(path.read_text() + line.format("b", "man reikia pagalbos"))
-    assert [s.id for s in training_situations(tmp_path)] == ["a", "b"]
-    assert stored_fingerprint(tmp_path) != fingerprint
+    assert [s.id for s in first] == ["s0", "s1", "s2"] and training_situations(tmp_path) == first
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes().replace(b'"org-b": 2', b'"org-b": 1'))  # one label, the same size
+    assert path.stat().st_size == size
+    assert training_situations(tmp_path)[1].grades == {"org-b": 1} and stored_fingerprint(tmp_path) != fingerprint
 
 
-def test_the_shipped_heads_know_their_files_and_a_changed_file_is_not_taken_for_them(tmp_path):
-    """A start checks its heads by the training files' bytes (milliseconds): the shipped learned.json records
-    them; any changed byte in a training file changes that record (then the full fingerprint decides)."""
+def test_a_start_knows_its_heads_by_the_files_bytes_and_the_situations_decide(tmp_path, fake_embedder):
+    """is_current's quick check (the training files' bytes, recorded by train) says current for the same files;
+    a changed label is not current; other bytes with the same situations are current by the full fingerprint."""
+    from assistant.learning.situations import files_fingerprint
+
+    spaces = {"primary": (fake_embedder,)}
+    path = _write_situations(tmp_path, _situations())
+    train(spaces, ORGS, tmp_path / "heads", say=lambda _: None, root=tmp_path)
+    recorded = json.loads((tmp_path / "heads" / "learned.json").read_text())["training_files"]
+    assert recorded == files_fingerprint(tmp_path) and is_current(tmp_path / "heads", spaces, ORGS, root=tmp_path)
+    written = path.read_bytes()
+    path.write_bytes(written.replace(b'"org-b": 2', b'"org-c": 2', 1))
+    assert not is_current(tmp_path / "heads", spaces, ORGS, root=tmp_path)
+    _write_situations(tmp_path, _situations(), indent=" ")  # other bytes, the same situations
+    assert files_fingerprint(tmp_path) != recorded and is_current(tmp_path / "heads", spaces, ORGS, root=tmp_path)
+
+
+def test_the_shipped_heads_record_their_training_files():
+    """So that every start takes the quick check (7 ms, not 0.9 s)."""
     from assistant.config import Settings
     from assistant.learning.situations import files_fingerprint
 
     info = json.loads((Settings().index_dir / "learned" / "learned.json").read_text())
-    assert info["training_files"] == files_fingerprint(), "the shipped heads are stale: run assistant build"
-    (tmp_path / "train").mkdir()
-    path = tmp_path / "train" / "writer.jsonl"
-    path.write_text('{"id": "a", "text": "x", "needs": [], "grades": {}}\n')
-    before = files_fingerprint(tmp_path)
-    path.write_text('{"id": "a", "text": "y", "needs": [], "grades": {}}\n')
-    assert files_fingerprint(tmp_path) != before
+    assert info["training_files"] == files_fingerprint(), \
+        "the shipped heads do not record these training files: assistant build (--force if no label changed)"
 
 
 def test_every_held_out_folder_is_refused_for_training():

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 import app
-from assistant.web.clients import Limits
 from assistant.config import Settings
+from assistant.web.clients import Limits
 
 from .conftest import free_port
 

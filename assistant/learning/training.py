@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from assistant.evaluation.metrics import EVALDATA
 from assistant.index.embedders import embed_situations
 from assistant.learning.learned import (
     DANGER_RECALL,
@@ -188,18 +189,20 @@ def with_thresholds(heads: Heads, thresholds: dict) -> Heads:
 
 
 def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory: Path,
-          situations: list[Situation] | None = None, say: Callable[[str], None] = print) -> Learned:
+          situations: list[Situation] | None = None, say: Callable[[str], None] = print,
+          root: Path = EVALDATA) -> Learned:
     """Train and save the heads of each space: ``{"primary": (english model, multilingual model),
-    "multilingual": (multilingual model,)}``, each reading its models' vectors side by side."""
+    "multilingual": (multilingual model,)}``, each reading its models' vectors side by side; by default on
+    the training situations under ``root``."""
     started = time.perf_counter()
-    situations = training_situations() if situations is None else situations
+    situations = training_situations(root) if situations is None else situations
     copies = typed_copies(situations)
     learned_from = {space: with_copies(space, situations, copies) for space in spaces}
     heads: dict[str, Heads] = {}
-    trained_on = training_fingerprint(situations, copies)
+    trained_on, files = training_fingerprint(situations, copies), files_fingerprint(root)
     info: dict = {"format_version": FORMAT_VERSION, "training_fingerprint": trained_on,
                   # The files the situations came from, when they are the ones on disk (is_current's quick check).
-                  "training_files": files_fingerprint() if trained_on == stored_fingerprint() else None,
+                  "training_files": files if trained_on == stored_fingerprint(root, files) else None,
                   "situations": len(situations), "typed_copies": len(copies),
                   "sources": sorted({s.source for s in situations}),
                   "organisations": list(organisations),
@@ -240,16 +243,17 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
 
 
 def is_current(directory: Path, spaces: dict[str, Sequence], organisations: tuple[str, ...],
-               situations: list[Situation] | None = None) -> bool:
-    """Whether the stored heads were trained on these situations (by default the training situations on disk),
-    for these organisations, with these models."""
+               situations: list[Situation] | None = None, root: Path = EVALDATA) -> bool:
+    """Whether the stored heads were trained on these situations (by default the training situations under
+    ``root``), for these organisations, with these models."""
     try:
         info = Learned.load(directory).info
     except (OSError, ValueError, KeyError):
         return False
     if situations is None:  # the situations on disk: the same files (read in milliseconds), the same situations
-        same = (info.get("training_files") is not None and info["training_files"] == files_fingerprint()) or \
-            info.get("training_fingerprint") == stored_fingerprint()
+        files = files_fingerprint(root)
+        same = info.get("training_files") == files or \
+            info.get("training_fingerprint") == stored_fingerprint(root, files)
     else:
         same = info.get("training_fingerprint") == training_fingerprint(situations)
     return same and \

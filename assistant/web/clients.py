@@ -40,6 +40,8 @@ class Limits:
                  "client_at_once": "ASSISTANT_CLIENT_AT_ONCE", "client_per_minute": "ASSISTANT_CLIENT_PER_MINUTE",
                  "client_connections": "ASSISTANT_CLIENT_CONNECTIONS", "state_sessions": "ASSISTANT_STATE_SESSIONS"}
         given = {field: type(getattr(cls, field))(env[name]) for field, name in names.items() if env.get(name)}
+        if given.get("state_sessions", 1) < 1:
+            raise ValueError("ASSISTANT_STATE_SESSIONS must be at least 1 (the page states Gradio keeps).")
         return cls(**given)
 
 

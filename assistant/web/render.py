@@ -109,7 +109,9 @@ def urgent_lines(answer: Answer, line: CrisisLine | None = None) -> list[str]:
     language = answer_language(answer.language, "en")
     kind = answer.urgent_kind
     child = kind == "child_danger"
-    say = lambda key, **values: text(key, language, **values)  # noqa: E731
+    def say(key: str, **values: object) -> str:
+        return text(key, language, **values)
+
     reason = say(f"kind_{kind}" if kind and f"kind_{kind}" in CATALOGUE["en"] else "kind_other")
     call = say("child_words" if child else "call_emergency_suicide" if kind in CRISIS_KINDS else "call_emergency",
                emergency=EMERGENCY_NUMBER)
