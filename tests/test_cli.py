@@ -80,6 +80,7 @@ def test_text_output_puts_what_to_do_in_danger_first(run):
     _, out, _ = run("search", "--top-k", "1", "noriu nusižudyti šiąnakt")
     crisis = next(line for line in out.splitlines() if "+370" in line or "8 800" in line)
     assert out.startswith("!! ") and "112" in out.splitlines()[0] and "Klaipeda" in crisis, out
+    assert "\nSupratome: " in out and "We understood" not in out  # the rest of the answer in Lithuanian too
     _, out, _ = run("search", "--top-k", "1", "I need a lawyer for my divorce after he hit me last year")
     assert not out.startswith("!!") and "112" not in out
 

@@ -87,8 +87,9 @@ def answer_text(answer: Answer, evidence: int = 3, line: CrisisLine | None = Non
     says (``urgent_lines``)."""
     lines = urgent_lines(answer, line)
     lines += [answer.message, ""] if answer.message else []
-    if answer.understood:
-        lines += [UNDERSTOOD.format(", ".join(answer.understood)), ""]
+    understood = understood_text(answer, answer_language(answer.language, "en"))
+    if understood:
+        lines += [understood, ""]
     for rank, result in enumerate(answer.results, start=1):
         org = result.organisation
         lines.append(f"{rank}. {org.name}  ({result.score:.3f})")
@@ -148,7 +149,6 @@ def contact_html(org: Organisation, language: str = "en") -> str:
     return " · ".join(parts) or html.escape(text("no_contacts", language))
 
 
-UNDERSTOOD = "We understood: {}. If that is not right, you can add a few words and search again."
 FIRST_SHOWN = 3  # cards shown open; the rest wait behind "More organisations"
 
 
