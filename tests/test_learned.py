@@ -311,6 +311,8 @@ def test_a_start_knows_its_heads_by_the_files_bytes_and_the_situations_decide(tm
     assert not is_current(tmp_path / "heads", spaces, ORGS, root=tmp_path)
     _write_situations(tmp_path, _situations(), indent=" ")  # other bytes, the same situations
     assert files_fingerprint(tmp_path) != recorded and is_current(tmp_path / "heads", spaces, ORGS, root=tmp_path)
+    (tmp_path / "heads" / "heads-primary.npz").unlink()  # learned.json alone is read: a missing file is seen too
+    assert not is_current(tmp_path / "heads", spaces, ORGS, root=tmp_path)
 
 
 def test_the_shipped_heads_record_their_training_files():

@@ -352,11 +352,17 @@ class Learned:
             os.chmod(name, 0o644)
             os.replace(name, path)
 
-    @classmethod
-    def load(cls, directory: Path) -> "Learned":
+    @staticmethod
+    def read_info(directory: Path) -> dict:
+        """What the stored heads were trained on (``learned.json``), without loading the heads."""
         info = json.loads((directory / "learned.json").read_text())
         if info.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{directory / 'learned.json'} is format {info.get('format_version')}")
+        return info
+
+    @classmethod
+    def load(cls, directory: Path) -> "Learned":
+        info = cls.read_info(directory)
         heads = {}
         for space, labels in info["spaces"].items():
             with np.load(directory / f"heads-{space}.npz") as arrays:

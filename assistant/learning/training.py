@@ -247,8 +247,10 @@ def is_current(directory: Path, spaces: dict[str, Sequence], organisations: tupl
     """Whether the stored heads were trained on these situations (by default the training situations under
     ``root``), for these organisations, with these models."""
     try:
-        info = Learned.load(directory).info
+        info = Learned.read_info(directory)  # the json alone: the heads are loaded once, by the caller
     except (OSError, ValueError, KeyError):
+        return False
+    if not all((directory / f"heads-{space}.npz").is_file() for space in info.get("spaces", {})):
         return False
     if situations is None:  # the situations on disk: the same files (read in milliseconds), the same situations
         files = files_fingerprint(root)
