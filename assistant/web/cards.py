@@ -13,12 +13,12 @@ from typing import Iterable, Sequence
 
 from assistant.corpus.facets import Tags, passes
 from assistant.corpus.phones import EMERGENCY_NUMBER, tel_link
-from assistant.safety.danger import CRISIS_KINDS, CrisisLine, detect_danger
+from assistant.safety.danger import CrisisLine, detect_danger
 from assistant.taxonomy import BY_KEY
 from assistant.types import Answer, Organisation, Passage
 from assistant.web.referral import Referral
-from assistant.web.render import add_button, answer_html, contact_html, source_html
-from assistant.web.strings import CATALOGUE, answer_language, need_label, text
+from assistant.web.render import add_button, answer_html, banner_plan, contact_html, source_html
+from assistant.web.strings import answer_language, need_label, text
 
 
 def _e(text: object) -> str:
@@ -39,17 +39,12 @@ def urgent_banner(kind: str | None, line: CrisisLine | None, language: str = "en
     """
     t = lambda key, **v: _e(text(key, language, **v))  # noqa: E731
     emergency = f"<strong>{_tel(EMERGENCY_NUMBER)}</strong>"
-    child = kind == "child_danger"
-    title = text("banner_title_child" if child else "banner_title", language, emergency="\x00")
-    title = _e(title).replace("\x00", _tel(EMERGENCY_NUMBER))
-    reason = t(f"kind_{kind}" if kind and f"kind_{kind}" in CATALOGUE["en"] else "kind_other")
-    offered = _crisis_item(line, language) if crisis or kind in CRISIS_KINDS else ""
-    if child:
-        items = [f"<li>{t('child_words', emergency=chr(0)).replace(chr(0), emergency)}</li>", offered]
-    elif kind in CRISIS_KINDS:
-        items = [offered, f"<li>{t('call_emergency_suicide', emergency=chr(0)).replace(chr(0), emergency)}</li>"]
-    else:
-        items = [f"<li>{t('call_emergency', emergency=chr(0)).replace(chr(0), emergency)}</li>", offered]
+    title_key, reason_key, call_key, order = banner_plan(kind, crisis)
+    title = _e(text(title_key, language, emergency="\x00")).replace("\x00", _tel(EMERGENCY_NUMBER))
+    reason = t(reason_key)
+    item = {"call": f"<li>{t(call_key, emergency=chr(0)).replace(chr(0), emergency)}</li>",
+            "crisis": _crisis_item(line, language)}
+    items = [item[name] for name in order]
     return (
         f'<section class="urgent-banner" role="alert" aria-labelledby="urgent-title" data-kind="{_e(kind or "")}" '
         f'lang="{_e(language)}"><h2 id="urgent-title">{title}</h2>'

@@ -102,25 +102,30 @@ def answer_text(answer: Answer, evidence: int = 3, line: CrisisLine | None = Non
     return "\n".join(lines).rstrip() + "\n"
 
 
+def banner_plan(kind: str | None, crisis: bool) -> tuple[str, str, str, list[str]]:
+    """What the urgent banner says, as catalogue keys, for the page (web/cards.urgent_banner) and the terminal
+    (``urgent_lines``) alike: its title, the reason, the 112 advice (for a child, words a child can follow),
+    and its items in order: "call" (112) and "crisis" (the corpus's crisis line, listed for suicide or
+    self-harm, and for any other kind when ``crisis``: ``Danger.crisis``), first for suicide or self-harm."""
+    child = kind == "child_danger"
+    title = "banner_title_child" if child else "banner_title"
+    reason = f"kind_{kind}" if kind and f"kind_{kind}" in CATALOGUE["en"] else "kind_other"
+    call = "child_words" if child else "call_emergency_suicide" if kind in CRISIS_KINDS else "call_emergency"
+    order = ["crisis", "call"] if kind in CRISIS_KINDS else ["call", "crisis"]
+    return title, reason, call, [item for item in order if item == "call" or crisis or kind in CRISIS_KINDS]
+
+
 def urgent_lines(answer: Answer, line: CrisisLine | None = None) -> list[str]:
-    """The banner's words as plain lines, in the answer's language: 112 first (for a child, the words a child
-    can follow), and the corpus's crisis line ``line`` where the banner offers it (web/cards.urgent_banner)."""
+    """The banner's words as plain lines, in the answer's language (``banner_plan``), the crisis line ``line``."""
     if not answer.urgent:
         return []
     language = answer_language(answer.language, "en")
-    kind = answer.urgent_kind
-    child = kind == "child_danger"
-    def say(key: str, **values: object) -> str:
-        return text(key, language, **values)
-
-    reason = say(f"kind_{kind}" if kind and f"kind_{kind}" in CATALOGUE["en"] else "kind_other")
-    call = say("child_words" if child else "call_emergency_suicide" if kind in CRISIS_KINDS else "call_emergency",
-               emergency=EMERGENCY_NUMBER)
-    offered = line is not None and (answer.urgent_crisis_line or kind in CRISIS_KINDS)
-    crisis = say("crisis_line", organisation=line.organisation, phone=line.phone) if offered else None
-    items = [crisis, call] if kind in CRISIS_KINDS else [call, crisis]
-    title = say("banner_title_child" if child else "banner_title", emergency=EMERGENCY_NUMBER)
-    return [f"!! {title}", f"   {reason} {say('not_alone')}", *(f"   - {item}" for item in items if item), ""]
+    title, reason, call, order = banner_plan(answer.urgent_kind, answer.urgent_crisis_line)
+    items = {"call": text(call, language, emergency=EMERGENCY_NUMBER),
+             "crisis": line and text("crisis_line", language, organisation=line.organisation, phone=line.phone)}
+    return [f"!! {text(title, language, emergency=EMERGENCY_NUMBER)}",
+            f"   {text(reason, language)} {text('not_alone', language)}",
+            *(f"   - {items[item]}" for item in order if items[item]), ""]
 
 
 def _highlight(text: str, words: set[str]) -> str:
