@@ -127,7 +127,7 @@ READER_VERSION = 1
 def files_fingerprint(root: Path = EVALDATA) -> str:
     """The bytes of every file ``training_situations`` reads and of ``latin.json``, with ``READER_VERSION``:
     equal, the situations and their copies are equal. A start checks its heads with this (6 ms) before it
-    would read and fingerprint 13,000 situations (0.9 s); the situations read are remembered under it."""
+    would read and fingerprint 13,000 situations (0.5 s); the situations read are remembered under it."""
     digest = hashlib.sha256(f"reader {READER_VERSION}\0".encode())
     paths = [root / name for _, queries, qrels in _BEIR_SETS for name in (queries, qrels)]
     paths += [root / "out_of_scope.jsonl", root / "danger.jsonl", LATIN]
