@@ -26,7 +26,7 @@ run: index
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
 # The index first, as for `make run` (on a fresh clone: the model's export, ~11 s; nothing when current).
 # Two workers, one test file each at a time (a file's servers start once), the longest files first
-# (tests/conftest.py); tests marked `alone` (latency and CPU figures) run while the other worker waits.
+# (tests/conftest.py); tests marked `alone` (the load test, latency and CPU figures) run while the other worker waits.
 test: setup browser nginx index
 	@start=$$(date +%s); $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder; status=$$?; \
 		echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
