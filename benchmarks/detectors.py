@@ -57,6 +57,11 @@ def rates(decided: np.ndarray, truth: np.ndarray) -> tuple[float, float, int]:
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-wording", action="store_true", help="the heads over the vectors alone (as before)")
+    args = parser.parse_args()
     started = time.perf_counter()
     settings = Settings.from_env()
     searcher = open_searcher(settings)
@@ -79,10 +84,13 @@ def main() -> int:
         vectors = features(space.readers, [s.text for s in these], settings.index_dir / LEARNED_DIR)
         served = served_by(name, names, these)
         near = neighbours_from(name, served)
+        # As the build: the wording head's signals (learned from every line of the space) are blended into both
+        # decisions (learned.WORDING_SHARE; --no-wording: the heads over the vectors alone).
+        wording_from = None if args.no_wording else served
         full = train_heads(name, vectors, these, organisations, NEED_KEYS, DANGER_KINDS, only_sigmoids=True,
-                           neighbours_from=near)
+                           neighbours_from=near, wording_from=wording_from)
         probabilities = cross_validated(name, vectors, these, organisations, own_folds, start=full,
-                                        neighbours_from=near)
+                                        neighbours_from=near, wording_from=wording_from, wording=not args.no_wording)
         for fold in np.unique(own_folds):
             test, rest = ((own_folds == fold) & served)[:len(situations)], own_folds != fold
             others = [these[i] for i in np.flatnonzero(rest)]
@@ -93,7 +101,8 @@ def main() -> int:
                 decisions[policy]["nothing_fits"][test] = \
                     probabilities["out_of_scope"][:len(situations)][test] >= chosen["out_of_scope"]
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
-    report: dict = {"situations": len(situations), "folds": int(len(np.unique(folds))), "rows": []}
+    report: dict = {"situations": len(situations), "folds": int(len(np.unique(folds))), "wording": not args.no_wording,
+                    "rows": []}
     print(f"{'policy':14} {'lang':5} {'danger recall':>13} {'precision':>9} {'urgent':>6}   "
           f"{'nothing fits: out of scope':>26} {'in scope':>8}")
     for policy, decided in decisions.items():

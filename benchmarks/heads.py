@@ -1,4 +1,4 @@
-"""What reads a situation's vector best: the linear heads, the nearest labelled situations, a small MLP.
+"""What reads a situation best: the linear heads, the nearest labelled situations, the wording head, a small MLP.
 
     python benchmarks/heads.py [--folds 5] [--no-mlp]
 
@@ -6,7 +6,10 @@ Grouped cross-validation (folds are whole source files: every situation is predi
 its own writer), on the training situations only (the held-out sets are never read); the multilingual
 readers also learn the typed copies of the training folds' lines, as the build's heads do. For each reader,
 Success@1 and nDCG@3 of the organisation ranking, English (the [MiniLM; e5] vectors) and other languages
-(e5) apart, each with the passages' soft evidence added at EVIDENCE_WEIGHT as the search does. Writes
+(e5) apart, each with the passages' soft evidence added at EVIDENCE_WEIGHT as the search does. The wording
+head (character n-grams, ``assistant.learning.wording``) learns where the lines in the languages its heads
+serve were sent, as the build's does; the served ranking adds it at WORDING_WEIGHT (``--wording-c`` and the weights printed
+beside it are how its settings were chosen). Writes
 benchmarks/results/heads-<time>.json. The MLP (PyTorch, one hidden layer) is measured, not served.
 """
 
@@ -27,7 +30,9 @@ from learning import ranking_metrics  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.learning.learned import GRADE_WEIGHT, C, train_neighbours, train_organisations  # noqa: E402
 from assistant.learning.situations import training_situations, typed_copies  # noqa: E402
-from assistant.retrieval.ranking import EVIDENCE_WEIGHT  # noqa: E402
+from assistant.learning.wording import C as WORDING_C  # noqa: E402
+from assistant.learning.wording import train_wording  # noqa: E402
+from assistant.retrieval.ranking import EVIDENCE_WEIGHT, WORDING_WEIGHT  # noqa: E402
 from assistant.retrieval.search import open_searcher  # noqa: E402
 from benchmarks.common import situation_features, write_results  # noqa: E402
 
@@ -57,6 +62,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-mlp", action="store_true")
+    parser.add_argument("--wording-c", type=float, default=WORDING_C, help="the wording head's C")
     parser.add_argument("--own-languages", action="store_true",
                         help="the multilingual heads' neighbours from the languages they serve only")
     args = parser.parse_args()
@@ -83,7 +89,7 @@ def main() -> int:
             if org in organisations and grade in GRADE_WEIGHT:
                 targets[i, organisations.index(org)] = GRADE_WEIGHT[grade]
     targets /= np.maximum(targets.sum(axis=1, keepdims=True), 1e-9)
-    readers = ["linear", "neighbours"] + ([] if args.no_mlp else ["mlp"])
+    readers = ["linear", "neighbours", "wording"] + ([] if args.no_mlp else ["mlp"])
     out = {r: np.zeros((len(situations), len(organisations))) for r in readers}
     is_copy = np.arange(len(situations)) >= len(written)
     n = len(written)  # folds split the lines as written (the same folds with or without copies); copies follow
@@ -100,17 +106,29 @@ def main() -> int:
             # --own-languages, the multilingual heads' are the other languages only.
             near = fit[english[fit]] if space == "concat" else fit[~english[fit]] if args.own_languages else fit
             out["neighbours"][rows] = train_neighbours(x[near], [situations[i] for i in near], organisations)(x[rows])
+            # As the build: the wording head reads every line these heads learn from and learns where the lines
+            # of the languages they serve (training.served_by) were sent.
+            worded = fit if space == "multilingual" else fit[~is_copy[fit]]
+            out["wording"][rows] = train_wording([situations[i].text for i in worded], [situations[i] for i in worded],
+                                                 organisations, args.wording_c,
+                                                 organisations_from=english[worded] == (space == "concat"))(
+                [situations[i].text for i in rows])
             if "mlp" in out:
                 out["mlp"][rows] = mlp(x[fit], targets[fit])(x[rows])
         print(f"fold {fold + 1}/{args.folds} {time.perf_counter() - started:.0f} s", flush=True)
-    combos = {"linear": out["linear"], "neighbours": out["neighbours"],
-              "linear + neighbours (served)": out["linear"] + out["neighbours"]}
+    served = out["linear"] + out["neighbours"]
+    combos = {"linear": out["linear"], "neighbours": out["neighbours"], "wording": out["wording"],
+              "linear + neighbours": served}
+    for weight in sorted({0.5, 1.0, 1.5, 2.0, WORDING_WEIGHT}):
+        combos[f"linear + neighbours + {weight:g} x wording" + (" (served)" if weight == WORDING_WEIGHT else "")] = \
+            served + weight * out["wording"]
     if "mlp" in out:
         combos |= {"mlp": out["mlp"], "mlp + neighbours": out["mlp"] + out["neighbours"]}
-    report = {"situations": len(written), "typed_copies": len(copies), "folds": args.folds, "evidence_weight": EVIDENCE_WEIGHT, "rows": []}
+    report = {"situations": len(written), "typed_copies": len(copies), "folds": args.folds,
+              "evidence_weight": EVIDENCE_WEIGHT, "wording_c": args.wording_c, "rows": []}
     ids = {"english": [i for i in range(len(written)) if judged[i] and english[i]],
            "other languages": [i for i in range(len(written)) if judged[i] and not english[i]]}
-    print(f"{'reader (+ evidence)':32} {'en S@1':>7} {'nDCG@3':>7} {'other S@1':>10} {'nDCG@3':>7}")
+    print(f"{'reader (+ evidence)':44} {'en S@1':>7} {'nDCG@3':>7} {'other S@1':>10} {'nDCG@3':>7}")
     for name, scores in combos.items():
         scores = scores + EVIDENCE_WEIGHT * evidence_of
         row = {"reader": name}
@@ -118,7 +136,7 @@ def main() -> int:
             row[group] = dict(zip(("Success@1", "nDCG@3"), ranking_metrics(scores[chosen], [situations[i] for i in chosen],
                                                                           organisations)))
         report["rows"].append(row)
-        print(f"{name:32} {row['english']['Success@1']:7.3f} {row['english']['nDCG@3']:7.3f} "
+        print(f"{name:44} {row['english']['Success@1']:7.3f} {row['english']['nDCG@3']:7.3f} "
               f"{row['other languages']['Success@1']:10.3f} {row['other languages']['nDCG@3']:7.3f}")
     report["seconds"] = round(time.perf_counter() - started, 1)
     print(f"written {write_results('heads', report)}")

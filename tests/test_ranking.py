@@ -11,7 +11,7 @@ import pytest
 
 from assistant.normalise import clean
 from assistant.retrieval.language import language_and_confidence
-from assistant.retrieval.ranking import EVIDENCE_WEIGHT, NEIGHBOUR_WEIGHT, best_first, organisation_scores
+from assistant.retrieval.ranking import EVIDENCE_WEIGHT, NEIGHBOUR_WEIGHT, WORDING_WEIGHT, best_first, organisation_scores
 from assistant.retrieval.search import Searcher
 from assistant.taxonomy import BY_KEY
 from assistant.types import OrganisationResult, PassageHit
@@ -35,8 +35,8 @@ def loop_results(searcher: Searcher, text: str, found_keys: set[str], language: 
     passage_scores[rows[0]] = found[0]
     owners = np.array([[o.id for o in searcher._organisations].index(p.organisation_id)
                        for p in index.corpus.passages])
-    scores = read["organisations"] + NEIGHBOUR_WEIGHT * read["neighbours"] + EVIDENCE_WEIGHT * organisation_scores(
-        passage_scores, owners, len(searcher._organisations), soft=True)
+    scores = read["organisations"] + NEIGHBOUR_WEIGHT * read["neighbours"] + WORDING_WEIGHT * read["wording"] + \
+        EVIDENCE_WEIGHT * organisation_scores(passage_scores, owners, len(searcher._organisations), soft=True)
     results = []
     for org in np.argsort(-scores, kind="stable"):
         if not np.isfinite(scores[org]):

@@ -108,7 +108,7 @@ def learned_reading(searcher: Searcher, monkeypatch, danger_kind: str, crisis_sh
     heads = SimpleNamespace(organisations=SimpleNamespace(labels=()), needs=SimpleNamespace(labels=NEED_KEYS))
     learned = Searcher(searcher.index, searcher.embedder, searcher.settings, learned=SimpleNamespace(
         heads={"primary": heads}))
-    read = {"organisations": np.zeros(n), "neighbours": np.zeros(n), "needs": np.zeros(needs),
+    read = {"organisations": np.zeros(n), "neighbours": np.zeros(n), "wording": np.zeros(n), "needs": np.zeros(needs),
             "need_thresholds": np.full(needs, 0.5), "out_of_scope": 0.0, "out_of_scope_threshold": 0.5,
             "danger": 0.9, "danger_threshold": 0.5, "danger_kind": danger_kind, "crisis_share": crisis_share,
             "language": "en"}

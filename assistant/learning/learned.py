@@ -8,6 +8,9 @@ Each head is a logistic regression (scikit-learn's loss, fitted by L-BFGS; one m
     neighbours     not a regression: the judged situations nearest a new one (cosine), and where they were
                    sent; it catches what a linear boundary smooths over (grouped cross-validation:
                    English Success@1 0.786 -> 0.820, other languages 0.725 -> 0.737, benchmarks/heads.py)
+    wording        a softmax over the organisations again, read from the text's letters (character n-grams,
+                   ``assistant.learning.wording``), trained on the situations in the languages the heads serve:
+                   what the frozen vectors blur (other languages 0.762 -> 0.802, English 0.834 -> 0.846)
     needs          one sigmoid per need of the taxonomy (``assistant.taxonomy``), each with the threshold
                    above which "We understood" shows it
     out_of_scope   P(nothing in the corpus fits)
@@ -32,8 +35,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.learning.situations import Situation
+from assistant.learning.wording import SIGNALS, Wording, dequantised, quantised_columns, train_wording
 
-FORMAT_VERSION = 4  # 2: the neighbours beside the heads; 3: their vectors in int8; 4: out-of-scope ones among them
+FORMAT_VERSION = 5  # 2: the neighbours beside the heads; 3: their vectors in int8; 4: out-of-scope ones among them;
+# 5: the wording head (assistant.learning.wording)
 GRADE_WEIGHT = {2: 1.0, 1: 0.3}  # how much a judged organisation counts as "the one to go to"
 C = 4.0  # inverse regularisation, chosen by grouped cross-validation (benchmarks/learning.py)
 DANGER_RECALL = 0.96  # the danger threshold keeps at least this recall in cross-validation (danger sets)
@@ -123,6 +128,20 @@ def quantised(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.round(rows / scales).astype(np.int8), scales.astype(np.float32)
 
 
+# How much the wording head's P counts in each decision, beside the heads over the vectors (nested grouped
+# cross-validation, benchmarks/detectors.py: danger recall 0.971 -> 0.981 at precision 0.697 -> 0.756 with
+# half; nothing fits 0.721 -> 0.765 of the out-of-scope lines caught at the same in-scope cost with 0.3).
+WORDING_SHARE = {"urgent": 0.5, "out_of_scope": 0.3}
+
+
+def blended(p: np.ndarray, signals: np.ndarray | None, name: str) -> np.ndarray:
+    """``p`` blended with the wording head's column ``name`` of ``signals`` at WORDING_SHARE; ``p`` without them."""
+    if signals is None:
+        return p
+    share = WORDING_SHARE[name]
+    return (1 - share) * p + share * np.asarray(signals)[:, SIGNALS.index(name)]
+
+
 HEAD_NAMES = ("organisations", "needs", "out_of_scope", "danger", "danger_kind", "language")
 
 
@@ -138,16 +157,23 @@ class Heads:
     danger_kind: Head
     language: Head  # which of the labelled languages (the detector decides when it is sure; this when not)
     neighbours: Neighbours | None = None  # over the organisations' labels
+    wording: Wording | None = None  # P(first) read from the situation's letters, not its vector
 
-    def nothing_fits(self, vectors: np.ndarray, share: np.ndarray | None = None) -> np.ndarray:
+    def nothing_fits(self, vectors: np.ndarray, share: np.ndarray | None = None,
+                     signals: np.ndarray | None = None) -> np.ndarray:
         """P(nothing in the corpus fits): the out-of-scope head averaged with the share of the nearest labelled
         situations that were out of scope (``share``, when the caller has read the neighbours already).
         Nested grouped cross-validation, out of scope caught with 2.3% of in-scope situations told nothing
-        fits: English 0.635 -> 0.783, other languages 0.41-0.62 -> 0.58-0.70 (benchmarks/detectors.py)."""
+        fits: English 0.635 -> 0.783, other languages 0.41-0.62 -> 0.58-0.70 (benchmarks/detectors.py).
+        Then blended with the wording head's P(out of scope) (``signals``: its rows, read by the caller)."""
         p = self.out_of_scope(vectors)[:, 0]
-        if self.neighbours is None:
-            return p
-        return (p + (self.neighbours.read(vectors)[1] if share is None else share)) / 2
+        if self.neighbours is not None:
+            p = (p + (self.neighbours.read(vectors)[1] if share is None else share)) / 2
+        return blended(p, signals, "out_of_scope")
+
+    def danger_now(self, vectors: np.ndarray, signals: np.ndarray | None = None) -> np.ndarray:
+        """P(danger now): the danger head, blended with the wording head's P(urgent) (``signals``)."""
+        return blended(self.danger(vectors)[:, 0], signals, "urgent")
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {}
@@ -160,7 +186,18 @@ class Heads:
             out["neighbours.codes"], out["neighbours.scales"] = quantised(self.neighbours.vectors)
             out["neighbours.targets"] = self.neighbours.targets.astype(np.float16)
             out["neighbours.outside"] = self.neighbours.outside
+        if self.wording is not None:
+            out["wording.idf"] = self.wording.idf.astype(np.float16)
+            out["wording.codes"], out["wording.scales"] = quantised_columns(self.wording.weights)
+            out["wording.bias"] = self.wording.bias
+            out["wording.signal_codes"], out["wording.signal_scales"] = quantised_columns(self.wording.signal_weights)
+            out["wording.signal_bias"] = self.wording.signal_bias
         return out
+
+
+def as_rows(x):
+    """Rows as float32, dense (vectors) or scipy sparse (``assistant.learning.wording``'s n-gram columns)."""
+    return x.astype(np.float32) if hasattr(x, "tocsr") else np.asarray(x, dtype=np.float32)
 
 
 def fit_sigmoids(x: np.ndarray, targets: np.ndarray, mask: np.ndarray | None = None, c: float = C,
@@ -175,7 +212,7 @@ def fit_sigmoids(x: np.ndarray, targets: np.ndarray, mask: np.ndarray | None = N
     """
     from scipy.optimize import minimize
 
-    x = np.asarray(x, dtype=np.float32)  # float32 products: twice as fast, and ample for this loss
+    x = as_rows(x)  # float32 products: twice as fast, and ample for this loss
     y = np.asarray(targets, dtype=np.float32)
     m = np.ones_like(y) if mask is None else np.asarray(mask, dtype=np.float32)
     d, k = x.shape[1], y.shape[1]
@@ -203,7 +240,7 @@ def fit_softmax(x: np.ndarray, labels: np.ndarray, weights: np.ndarray | None, c
     """
     from scipy.optimize import minimize
 
-    x = np.asarray(x, dtype=np.float32)
+    x = as_rows(x)
     n, d = x.shape
     sample = np.ones(n, dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
     onehot = np.zeros((n, classes), dtype=np.float32)
@@ -270,10 +307,11 @@ def train_heads(space: str, vectors: np.ndarray, situations: list[Situation], or
                 need_keys: tuple[str, ...], danger_kinds: tuple[str, ...],
                 thresholds: dict[str, np.ndarray | float] | None = None, c: float = C,
                 only_sigmoids: bool = False, start: "Heads | None" = None,
-                neighbours_from: np.ndarray | None = None) -> Heads:
+                neighbours_from: np.ndarray | None = None, wording_from: np.ndarray | None = None) -> Heads:
     """Every head from the situations' vectors (row i = situation i). ``only_sigmoids`` leaves the softmax
     heads untrained (for choosing thresholds). The neighbours are the situations in ``neighbours_from``
-    (default all)."""
+    (default all); the wording head learns where the situations in ``wording_from`` (default all) were sent,
+    and the signals from all of them."""
     thresholds = thresholds or {}
     targets, mask = sigmoid_targets(situations, need_keys)
     initial = None if start is None else (
@@ -289,9 +327,11 @@ def train_heads(space: str, vectors: np.ndarray, situations: list[Situation], or
                   np.array([float(thresholds.get("danger", 0.5))]))
     near = np.flatnonzero(np.ones(len(situations), dtype=bool) if neighbours_from is None else neighbours_from)
     neighbours = train_neighbours(vectors[near], [situations[i] for i in near], organisations)
+    wording = train_wording([s.text for s in situations], situations, organisations, only_signals=only_sigmoids,
+                            organisations_from=wording_from)
     if only_sigmoids:
         empty = Head((), np.zeros((vectors.shape[1], 0), np.float32), np.zeros(0, np.float32), True)
-        return Heads(space, empty, needs, out_of_scope, danger, empty, empty, neighbours)
+        return Heads(space, empty, needs, out_of_scope, danger, empty, empty, neighbours, wording)
     judged = [i for i, s in enumerate(situations) if s.grades is not None and s.in_scope]
     organisations_head = train_organisations(vectors[judged], [situations[i] for i in judged], organisations, c)
     urgent = [i for i, s in enumerate(situations) if s.urgent and s.danger_kind in danger_kinds]
@@ -301,7 +341,7 @@ def train_heads(space: str, vectors: np.ndarray, situations: list[Situation], or
     lw, lb = fit_softmax(vectors, np.array([languages.index(s.language) for s in situations], dtype=int), None,
                          len(languages), c)
     return Heads(space, organisations_head, needs, out_of_scope, danger, Head(danger_kinds, kw, kb, True),
-                 Head(languages, lw, lb, True), neighbours)
+                 Head(languages, lw, lb, True), neighbours, wording)
 
 
 # --- Thresholds, chosen on cross-validated probabilities ---------------------------------------------------
@@ -379,9 +419,16 @@ class Learned:
                                             arrays["neighbours.outside"],
                                             int(settings.get("k", NEIGHBOURS)),
                                             float(settings.get("sharpness", NEIGHBOUR_SHARPNESS)))
+                wording = None
+                if "wording.codes" in arrays:
+                    wording = Wording(tuple(labels["organisations"]), arrays["wording.idf"].astype(np.float32),
+                                      dequantised(arrays["wording.codes"], arrays["wording.scales"]),
+                                      arrays["wording.bias"],
+                                      dequantised(arrays["wording.signal_codes"], arrays["wording.signal_scales"]),
+                                      arrays["wording.signal_bias"])
                 heads[space] = Heads(space, head("organisations", True), head("needs", False),
                                      head("out_of_scope", False), head("danger", False), head("danger_kind", True),
-                                     head("language", True), neighbours)
+                                     head("language", True), neighbours, wording)
         return cls(heads, info)
 
 

@@ -30,7 +30,9 @@ LATIN = Path(__file__).with_name("latin.json")  # how the other languages are al
 HELD_OUT = ("heldout_en", "heldout_languages", "heldout_danger", "heldout2_en", "heldout2_languages", "heldout2_danger",
             "heldout3_en", "heldout3_languages", "heldout3_danger", "heldout4_en", "heldout4_languages",
             "heldout4_danger", "heldout5_en", "heldout5_languages", "heldout5_danger", "heldout6_en",
-            "heldout6_languages", "heldout6_danger", "heldout7_en", "heldout7_languages", "heldout7_danger")
+            "heldout6_languages", "heldout6_danger", "heldout7_en", "heldout7_languages", "heldout7_danger",
+            "heldout8_en", "heldout8_languages", "heldout8_danger", "heldout8b_en",
+            "heldout8b_danger")
 _BEIR_SETS = (("bundled", "queries.jsonl", "qrels.tsv"), ("blind", "blind/queries.jsonl", "blind/qrels.tsv"),
               ("blind2", "blind2/queries.jsonl", "blind2/qrels.tsv"), ("blind3", "blind3/queries.jsonl",
                                                                           "blind3/qrels.tsv"),

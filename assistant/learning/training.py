@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from assistant.evaluation.metrics import EVALDATA
 from assistant.index.embedders import embed_situations
+from assistant.learning import wording
 from assistant.learning.learned import (
     DANGER_RECALL,
     FORMAT_VERSION,
@@ -90,20 +91,24 @@ def folds_of(situations: list[Situation], folds: int = FOLDS) -> np.ndarray:
 
 
 def cross_validated(space: str, vectors: np.ndarray, situations: list[Situation], organisations: tuple[str, ...],
-                    folds: np.ndarray, start: Heads | None = None,
-                    neighbours_from: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Out-of-fold probabilities of the heads that have thresholds, for every situation (each fold's fit
-    starts from ``start``, a fit on all of them, when given: the same optimum, reached sooner)."""
+                    folds: np.ndarray, start: Heads | None = None, neighbours_from: np.ndarray | None = None,
+                    wording_from: np.ndarray | None = None, wording: bool = True) -> dict[str, np.ndarray]:
+    """Out-of-fold probabilities of the decisions that have thresholds, for every situation, as the search
+    makes them (the wording head's signals blended in; each fold's fit of the heads over the vectors starts
+    from ``start``, a fit on all of them, when given: the same optimum, reached sooner). ``wording=False``: the
+    heads over the vectors alone (benchmarks/detectors.py --no-wording)."""
     out = {"needs": np.zeros((len(situations), len(NEED_KEYS))), "out_of_scope": np.zeros(len(situations)),
            "danger": np.zeros(len(situations))}
     for fold in np.unique(folds):
         test, train = np.flatnonzero(folds == fold), np.flatnonzero(folds != fold)
         heads = train_heads(space, vectors[train], [situations[i] for i in train], organisations, NEED_KEYS,
                             DANGER_KINDS, only_sigmoids=True, start=start,
-                            neighbours_from=None if neighbours_from is None else neighbours_from[train])
+                            neighbours_from=None if neighbours_from is None else neighbours_from[train],
+                            wording_from=None if wording_from is None else wording_from[train])  # signals: all
+        signals = heads.wording.read([situations[i].text for i in test])[1] if wording else None
         out["needs"][test] = heads.needs(vectors[test])
-        out["out_of_scope"][test] = heads.nothing_fits(vectors[test])
-        out["danger"][test] = heads.danger(vectors[test])[:, 0]
+        out["out_of_scope"][test] = heads.nothing_fits(vectors[test], signals=signals)
+        out["danger"][test] = heads.danger_now(vectors[test], signals)
     return out
 
 
@@ -207,7 +212,8 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
                   "sources": sorted({s.source for s in situations}),
                   "organisations": list(organisations),
                   "models": {}, "spaces": {}, "thresholds": {}, "C": C,
-                  "neighbours": {"k": NEIGHBOURS, "sharpness": NEIGHBOUR_SHARPNESS}}
+                  "neighbours": {"k": NEIGHBOURS, "sharpness": NEIGHBOUR_SHARPNESS},
+                  "wording": {"bits": wording.BITS, "C": wording.C, "grams": [wording.SMALLEST, wording.LARGEST]}}
     vectors = {space: features(embedders, [s.text for s in learned_from[space]], directory)
                for space, embedders in spaces.items()}
 
@@ -216,9 +222,9 @@ def train(spaces: dict[str, Sequence], organisations: tuple[str, ...], directory
         served = served_by(space, list(spaces), these)
         near = neighbours_from(space, served)
         full = train_heads(space, vectors[space], these, organisations, NEED_KEYS, DANGER_KINDS,
-                           neighbours_from=near)
+                           neighbours_from=near, wording_from=served)
         probabilities = cross_validated(space, vectors[space], these, organisations, folds_of(these), start=full,
-                                        neighbours_from=near)
+                                        neighbours_from=near, wording_from=served)
         return with_thresholds(full, choose_thresholds(probabilities, these, served))
 
     # One BLAS thread per fit and the spaces side by side: L-BFGS's own step (scipy's setulb) is small

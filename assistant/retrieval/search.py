@@ -19,6 +19,7 @@ from assistant.retrieval.ranking import (
     MODES,
     NEIGHBOUR_WEIGHT,
     STEPS,
+    WORDING_WEIGHT,
     best_first,
     organisation_scores,
 )
@@ -221,8 +222,9 @@ class Searcher:
 
     def understand(self, text: str, space: Space) -> tuple[np.ndarray, dict]:
         """The situation's vector in the space's index and what the learned heads read from it (from the
-        vectors of every model the space reads): organisation probabilities and where the nearest labelled
-        situations were sent (in corpus order; 0 for organisations the heads never saw), need probabilities, P(out of scope),
+        vectors of every model the space reads): organisation probabilities, where the nearest labelled
+        situations were sent and the organisation probabilities read from the text's letters (the wording head)
+        (in corpus order; 0 for organisations the heads never saw), need probabilities, P(out of scope),
         P(danger now), the most likely kind of danger and P(suicide) + P(self-harm) (whether to offer the crisis
         line when another kind comes first)."""
         heads = self.learned.heads[space.name]
@@ -235,12 +237,15 @@ class Searcher:
         by_org = by_organisation(heads.organisations(vector)[0])
         sent, share = heads.neighbours.read(vector) if heads.neighbours is not None else (None, None)
         neighbours = by_organisation(sent[0]) if sent is not None else np.zeros(len(columns))
+        places, signals = heads.wording.read([text]) if heads.wording is not None else (None, None)
+        worded = by_organisation(places[0]) if places is not None else np.zeros(len(columns))
         kinds = heads.danger_kind(vector)[0]
-        return own, {"organisations": by_org, "neighbours": neighbours, "needs": heads.needs(vector)[0],
+        return own, {"organisations": by_org, "neighbours": neighbours, "wording": worded,
+                        "needs": heads.needs(vector)[0],
                         "need_thresholds": heads.needs.thresholds,
-                        "out_of_scope": float(heads.nothing_fits(vector, share)[0]),
+                        "out_of_scope": float(heads.nothing_fits(vector, share, signals)[0]),
                         "out_of_scope_threshold": float(heads.out_of_scope.thresholds[0]),
-                        "danger": float(heads.danger(vector)[0, 0]),
+                        "danger": float(heads.danger_now(vector, signals)[0]),
                         "danger_threshold": float(heads.danger.thresholds[0]),
                         "danger_kind": heads.danger_kind.labels[int(np.argmax(kinds))],
                         "crisis_share": float(sum(p for label, p in zip(heads.danger_kind.labels, kinds)
@@ -253,7 +258,8 @@ class Searcher:
             language = read["language"]  # texting the detector is unsure of: the learned head knows the writers
         passage_scores = self._scores_for(space.index, vector)
         evidence = organisation_scores(passage_scores, self._owners, len(self._organisations), soft=True)
-        scores = read["organisations"] + NEIGHBOUR_WEIGHT * read["neighbours"] + EVIDENCE_WEIGHT * evidence
+        scores = read["organisations"] + NEIGHBOUR_WEIGHT * read["neighbours"] + WORDING_WEIGHT * read["wording"] + \
+            EVIDENCE_WEIGHT * evidence
         danger = assess_danger(checked.text, read["danger"], read["danger_threshold"], read["danger_kind"],
                                read["crisis_share"])
         # "Thoughts of suicide" is said exactly when the danger detector names suicide or self-harm among its kinds;
