@@ -36,6 +36,7 @@ from assistant.retrieval.ranking import EVIDENCE_WEIGHT, WORDING_WEIGHT  # noqa:
 from assistant.retrieval.search import open_searcher  # noqa: E402
 from benchmarks.common import situation_features, write_results  # noqa: E402
 
+
 def mlp(x: np.ndarray, targets: np.ndarray, hidden: int = 512, epochs: int = 60, seed: int = 0):
     """A one-hidden-layer network on soft targets (the grades as a distribution), AdamW, dropout."""
     import torch

@@ -10,7 +10,7 @@ Each head is a logistic regression (scikit-learn's loss, fitted by L-BFGS; one m
                    English Success@1 0.786 -> 0.820, other languages 0.725 -> 0.737, benchmarks/heads.py)
     wording        a softmax over the organisations again, read from the text's letters (character n-grams,
                    ``assistant.learning.wording``), trained on the situations in the languages the heads serve:
-                   what the frozen vectors blur (other languages 0.762 -> 0.802, English 0.834 -> 0.846)
+                   what the frozen vectors blur (other languages 0.762 -> 0.801, English 0.834 -> 0.847)
     needs          one sigmoid per need of the taxonomy (``assistant.taxonomy``), each with the threshold
                    above which "We understood" shows it
     out_of_scope   P(nothing in the corpus fits)

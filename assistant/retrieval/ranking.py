@@ -31,7 +31,7 @@ EVIDENCE_WEIGHT = 0.5
 NEIGHBOUR_WEIGHT = 1.0
 # How much the wording head (assistant.learning.wording: P(first) from the situation's letters) counts beside
 # them, the same cross-validation (benchmarks/heads.py): 0.5 / 1 / 1.5 / 2 -> other languages' Success@1
-# 0.788 / 0.802 / 0.804 / 0.804, English 0.843 / 0.846 / 0.842 / 0.839 (0.762 and 0.834 without it).
+# 0.789 / 0.801 / 0.803 / 0.803, English 0.842 / 0.847 / 0.842 / 0.837 (0.762 and 0.834 without it).
 WORDING_WEIGHT = 1.0
 SOFTMAX_SHARPNESS = 20.0  # t in log(mean(exp(t * s))) / t; large t -> max, small t -> mean
 
